@@ -1,0 +1,159 @@
+"""The `tidu` command line (DESIGN §9): a few lines per command over library functions.
+
+Heavy modules are imported inside the commands so that ``tidu --help`` starts fast. Library
+errors become Chinese messages here, at the boundary; exit status 0 = the job ran, 1 = error
+findings, 2 = usage or environment error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A user mistake the CLI reports in Chinese with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors, in Chinese where we can
+        self.print_usage(sys.stderr)
+        print(f"tidu：参数有误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _format_finding(f: Any) -> str:
+    return f"  [{f.severity.label}] {f.code}：{f.message}"
+
+
+# --- plan ----------------------------------------------------------------------------------
+
+
+def cmd_plan_show(args: argparse.Namespace) -> int:
+    from engine.plan import load_plan_report
+    from engine.plan_view import plan_json, plan_text
+
+    report = load_plan_report(args.plan)
+    if args.json:
+        _print_json(plan_json(report))
+    else:
+        print(plan_text(report))
+    return EXIT_OK
+
+
+def cmd_plan_check(args: argparse.Namespace) -> int:
+    from engine.plan import check_plan_file
+
+    report = check_plan_file(args.file)
+    if args.json:
+        _print_json({"file": str(args.file), "valid": report.valid,
+                     "findings": [f.to_json() for f in report.findings]})
+    elif report.valid:
+        assert report.plan is not None
+        print(f"计划文件 {args.file} 检查通过：{report.plan.title}（{report.plan.id}），"
+              f"{len(report.plan.annex3.units)} 个附表3单位，{len(report.plan.centres)} 个报送单位。")
+    else:
+        print(f"计划文件 {args.file} 有 {len(report.findings)} 处问题：")
+        for f in report.findings:
+            print(_format_finding(f))
+    return EXIT_OK if report.valid else EXIT_FINDINGS
+
+
+# --- template ------------------------------------------------------------------------------
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from engine.plan import load_plan_report
+    from workbook.builder import UnknownCentreError, build_all, build_workbook, workbook_filename
+
+    report = load_plan_report(args.plan)
+    plan = report.plan
+    assert plan is not None
+    out = Path(args.output)
+    start = time.perf_counter()
+    if args.all:
+        names = plan.centre_names()
+        with tqdm(total=len(names), desc="生成台账", unit="个", disable=not sys.stderr.isatty()) as bar:
+            paths = build_all(out, plan, progress=lambda _: bar.update())
+    else:
+        try:
+            paths = [build_workbook(out / workbook_filename(plan, args.centre), args.centre, plan, report.rules)]
+        except UnknownCentreError as exc:
+            hint = "、".join(n for n in exc.known if args.centre[:2] in n)[:200]
+            advice = f"是否是：{hint}？" if hint else "用 `tidu plan show` 查看报送单位名录。"
+            raise UsageError(f"{exc}。{advice}") from None
+    elapsed = time.perf_counter() - start
+    if len(paths) == 1:
+        print(paths[0])
+    print(f"已生成 {len(paths)} 个台账到 {out}（用时 {elapsed:.1f} 秒）")
+    return EXIT_OK
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tidu", description="企业梯度培育台账：计划、台账模板、校验、汇总。")
+    parser.add_argument("--version", action="version", version="tidu 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    plan = sub.add_parser("plan", help="查看或检查年度计划")
+    plan_sub = plan.add_subparsers(dest="plan_command", metavar="子命令", parser_class=_Parser)
+    show = plan_sub.add_parser("show", help="显示计划的三张附表（并检查一致性）")
+    show.add_argument("--plan", help="计划编号或文件路径（默认：最新年度的计划）")
+    show.add_argument("--json", action="store_true", help="输出 JSON")
+    show.set_defaults(func=cmd_plan_show)
+    check = plan_sub.add_parser("check", help="检查一个计划文件（如下一年度的指标）")
+    check.add_argument("file", help="计划文件 (.yaml)")
+    check.add_argument("--json", action="store_true", help="输出 JSON")
+    check.set_defaults(func=cmd_plan_check)
+
+    tpl = sub.add_parser("template", help="生成报送单位的标准台账")
+    who = tpl.add_mutually_exclusive_group(required=True)
+    who.add_argument("--centre", help="报送单位名称，如 昆明市中小企业服务中心")
+    who.add_argument("--all", action="store_true", help="全部报送单位及省中心，各一个文件")
+    tpl.add_argument("-o", "--output", required=True, help="输出文件夹")
+    tpl.add_argument("--plan", help="计划编号或文件路径")
+    tpl.set_defaults(func=cmd_template)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"tidu：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # library errors with their own Chinese text
+        from engine.plan import PlanError
+
+        if isinstance(exc, PlanError):
+            print(f"tidu：{exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+            print(f"tidu：无法访问 {exc.filename}：{exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,167 @@
+"""Loading plan files and tier rule sets, and checking them as a whole.
+
+``check_plan_file`` never raises for a bad file: every problem becomes a finding.
+``load_plan`` is for callers that need a usable plan; it raises :class:`PlanError` carrying all
+findings when the file is not one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine.catalogue import finding
+from engine.plan_checks import check_plan, check_rules
+from schemas import PLANS_DIR, RULESETS_DIR
+from schemas.findings import Finding, Severity
+from schemas.plan import Plan, TierRuleSet
+
+
+class PlanError(Exception):
+    """A plan file that cannot be used; ``findings`` says everything that is wrong with it."""
+
+    def __init__(self, source: str, findings: list[Finding]):
+        self.source = source
+        self.findings = findings
+        lines = "\n".join(f"  [{f.code}] {f.message}" for f in findings)
+        super().__init__(f"计划文件 {source} 有 {len(findings)} 处问题：\n{lines}")
+
+
+@dataclass
+class PlanReport:
+    """The result of checking a plan file: the plan when it could be read, and all findings."""
+
+    source: str
+    plan: Plan | None = None
+    rules: TierRuleSet | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.plan is not None and not any(f.severity == Severity.ERROR for f in self.findings)
+
+
+_PYDANTIC_REASONS = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的项（请检查拼写）",
+    "int_parsing": '应为整数或 "/"',
+    "int_type": '应为整数或 "/"',
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "string_type": "应为文字",
+    "literal_error": "取值应为 {expected}",
+    "tuple_type": "应为列表，如 [1, 2, 3]",
+    "list_type": "应为列表，如 [1, 2, 3]",
+    "dict_type": "应为“名称: 内容”的形式",
+    "model_type": "应为“名称: 内容”的形式",
+}
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    parts = [f"第{p + 1}项" if isinstance(p, int) else str(p) for p in loc]
+    return " › ".join(parts) or "文件顶层"
+
+
+def _validation_findings(error: ValidationError, source: str) -> list[Finding]:
+    out = []
+    for err in error.errors():
+        template = _PYDANTIC_REASONS.get(err["type"])
+        ctx = err.get("ctx") or {}
+        reason = template.format(**ctx) if template else err["msg"]
+        # The quota union reports each branch; keep one message per location.
+        loc = tuple(p for p in err["loc"] if p not in ("int", "none", "function-after[_parse_quota(), int]"))
+        out.append(finding("plan-field-invalid", file=source, where=_where(loc), reason=reason,
+                           value=err.get("input") if not isinstance(err.get("input"), (dict, list)) else None))
+    unique = {(f.message, f.value): f for f in out}
+    return list(unique.values())
+
+
+def _read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def resolve_plan_path(plan: str | Path | None) -> Path:
+    """A plan given by path or by id (``yunnan-2021``); None means the newest plan shipped."""
+    if plan is None:
+        candidates = sorted(PLANS_DIR.glob("*.yaml"))
+        if not candidates:
+            raise FileNotFoundError(PLANS_DIR)
+        return max(candidates, key=lambda p: (_read_yaml(p) or {}).get("year", 0))
+    path = Path(plan)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        return path
+    return PLANS_DIR / f"{plan}.yaml"
+
+
+def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanReport:
+    """Read a plan file and report every inconsistency in it; never raises for bad content."""
+    path = Path(path)
+    report = PlanReport(source=str(path))
+    try:
+        data = _read_yaml(path)
+    except FileNotFoundError:
+        report.findings.append(finding("plan-unreadable", file=str(path), reason="文件不存在"))
+        return report
+    except (OSError, UnicodeDecodeError) as exc:
+        report.findings.append(finding("plan-unreadable", file=str(path), reason=f"无法读取（{exc}）"))
+        return report
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark else ""
+        report.findings.append(finding("plan-unreadable", file=str(path),
+                                       reason=f"格式错误{where}，请检查缩进、冒号和引号"))
+        return report
+    if not isinstance(data, dict):
+        report.findings.append(finding("plan-unreadable", file=str(path), reason="内容为空或不是计划文件"))
+        return report
+    try:
+        report.plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        report.findings.extend(_validation_findings(exc, str(path)))
+        return report
+    report.findings.extend(check_plan(report.plan))
+    report.rules, rule_findings = _load_rules(report.plan, rules_dir)
+    report.findings.extend(rule_findings)
+    return report
+
+
+def _load_rules(plan: Plan, rules_dir: Path) -> tuple[TierRuleSet | None, list[Finding]]:
+    path = rules_dir / f"{plan.tier_rules}.yaml"
+    if not path.exists():
+        return None, [finding("plan-rules-missing", name=plan.tier_rules)]
+    try:
+        rules = TierRuleSet.model_validate(_read_yaml(path))
+    except (yaml.YAMLError, ValidationError) as exc:
+        reason = "格式错误" if isinstance(exc, yaml.YAMLError) else "; ".join(
+            f"{_where(e['loc'])} {e['msg']}" for e in exc.errors())
+        return None, [finding("plan-rules-invalid", name=plan.tier_rules, reason=reason)]
+    return rules, list(check_rules(plan, rules))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str) -> PlanReport:
+    return check_plan_file(path)
+
+
+def load_plan_report(plan: str | Path | None = None) -> PlanReport:
+    """A valid plan with its rule set, loaded once per process; raises PlanError otherwise."""
+    path = resolve_plan_path(plan)
+    report = _load_cached(str(path.resolve()))
+    if not report.valid:
+        raise PlanError(str(path), [f for f in report.findings if f.severity == Severity.ERROR])
+    return report
+
+
+def load_plan(plan: str | Path | None = None) -> Plan:
+    """The plan by id or path (default: the newest shipped), checked; raises PlanError."""
+    report = load_plan_report(plan)
+    assert report.plan is not None
+    return report.plan

@@ -1,0 +1,53 @@
+"""Findings: what a check says about a plan file or a submitted workbook (DESIGN §6)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+
+
+class Finding(BaseModel):
+    """One finding, located as a clerk sees it: file, sheet, 1-based row, column header."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+
+    def to_json(self, with_file: bool = False) -> dict[str, Any]:
+        data = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": _jsonable(self.value),
+            "message": self.message,
+        }
+        if with_file:
+            data = {"file": self.file, **data}
+        return data
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

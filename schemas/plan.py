@@ -1,0 +1,240 @@
+"""The yearly plan as data: tiers, categories, the three annexes and the centre registry.
+
+The models mirror the plan file (``schemas/plans/<id>.yaml``) one to one, so that a person
+edits the file and the model stays a plain reading of it. Structural rules (types, "/" versus
+numbers) live here; cross-checks between annexes (totals, known names) are in
+``engine.plan_checks`` so that every inconsistency is reported, not just the first.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+NOT_ASSIGNED = "/"
+
+
+def _parse_quota(value: object) -> object:
+    """"/" (not assigned) becomes None; numbers stay numbers; anything else is left to pydantic."""
+    if isinstance(value, str) and value.strip() in {NOT_ASSIGNED, "／"}:
+        return None
+    return value
+
+
+#: A quota cell of an annex: a non-negative whole number, or None for "/" (not assigned).
+#: None and 0 are different: "/" means no completion figure at all.
+Quota = Annotated[
+    Annotated[int, Field(ge=0)] | None,
+    BeforeValidator(_parse_quota),
+    PlainSerializer(lambda v: NOT_ASSIGNED if v is None else v),
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tier(_Frozen):
+    """A tier of the pyramid; ``label`` is what workbooks show, ``code`` is for identifiers."""
+
+    code: str
+    label: str
+    population: int = Field(ge=0)
+
+
+class Category(_Frozen):
+    """A service category (服务类别) with the other spellings found in the plan's annexes."""
+
+    code: str
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+class ContentCell(_Frozen):
+    """附表1 service content for one category × tier: the printed text and its pickable items."""
+
+    text: str
+    items: tuple[str, ...] = ()
+
+
+class Annex1Row(_Frozen):
+    """附表1, one category: session quota per tier (plan tier order) and content per tier label."""
+
+    category: str
+    sessions: tuple[Quota, ...]
+    content: dict[str, ContentCell] = {}
+
+
+class Annex1(_Frozen):
+    totals: tuple[Quota, ...]
+    rows: tuple[Annex1Row, ...]
+
+
+class Annex2Row(_Frozen):
+    """附表2, one category: the provincial centre's task per tier label, deadline, person."""
+
+    category: str
+    deadline: str
+    responsible: str
+    tasks: dict[str, str] = {}
+
+
+class Unit(_Frozen):
+    """附表3, one row: ``row`` holds (enterprises, sessions) per tier, flattened as printed."""
+
+    name: str
+    kind: Literal["prefecture", "platform"]
+    prefecture: str
+    row: tuple[Quota, ...]
+
+
+class Annex3(_Frozen):
+    national_note: str = ""
+    totals: tuple[Quota, ...]
+    units: tuple[Unit, ...]
+
+
+class Centre(_Frozen):
+    """A reporting centre of the registry and the 附表3 row it reports."""
+
+    name: str
+    kind: Literal["prefecture_centre", "prefecture_platform", "platform"]
+    unit: str
+
+
+class ProvincialCentre(_Frozen):
+    name: str
+    tiers: tuple[str, ...]
+
+
+class Target(_Frozen):
+    """Targets of one tier for one unit: None means "/" (no target assigned)."""
+
+    tier: str
+    enterprises: int | None
+    sessions: int | None
+
+
+class Plan(_Frozen):
+    """One year's plan, exactly as its data file says."""
+
+    id: str
+    year: int = Field(ge=2000, le=2100)
+    title: str
+    issuer: str = ""
+    tier_rules: str
+    tiers: tuple[Tier, ...]
+    categories: tuple[Category, ...]
+    service_forms: tuple[str, ...] = ()
+    annex1: Annex1
+    annex2: tuple[Annex2Row, ...]
+    annex3: Annex3
+    prefectures: dict[str, str]
+    provincial_centre: ProvincialCentre
+    centres: tuple[Centre, ...]
+
+    # --- lookups (derived, never stored) -------------------------------------------------
+
+    @property
+    def tier_labels(self) -> list[str]:
+        return [t.label for t in self.tiers]
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [c.label for c in self.categories]
+
+    @cached_property
+    def _category_names(self) -> dict[str, str]:
+        names = {}
+        for c in self.categories:
+            names[c.label] = c.label
+            for alias in c.aliases:
+                names.setdefault(alias, c.label)
+        return names
+
+    def category_label(self, name: str) -> str | None:
+        """The canonical label of a category name or alias, or None when unknown."""
+        return self._category_names.get(name.strip())
+
+    def tier(self, label: str) -> Tier | None:
+        return next((t for t in self.tiers if t.label == label), None)
+
+    def annex1_row(self, category: str) -> Annex1Row | None:
+        label = self.category_label(category)
+        return next((r for r in self.annex1.rows if self.category_label(r.category) == label), None)
+
+    def session_quota(self, category: str, tier: str) -> int | None:
+        """附表1 sessions for category × tier; None when "/" (not offered) or unknown."""
+        row = self.annex1_row(category)
+        if row is None or tier not in self.tier_labels:
+            return None
+        return row.sessions[self.tier_labels.index(tier)]
+
+    def content_items(self, category: str, tier: str) -> tuple[str, ...]:
+        row = self.annex1_row(category)
+        cell = row.content.get(tier) if row else None
+        return cell.items if cell else ()
+
+    def unit(self, name: str) -> Unit | None:
+        return next((u for u in self.annex3.units if u.name == name), None)
+
+    def centre(self, name: str) -> Centre | None:
+        return next((c for c in self.centres if c.name == name), None)
+
+    def centre_names(self) -> list[str]:
+        """Every reporting centre, then the provincial centre."""
+        return [c.name for c in self.centres] + [self.provincial_centre.name]
+
+    def unit_of(self, centre: str) -> str | None:
+        """The 附表3 row a centre reports (None for the provincial centre)."""
+        found = self.centre(centre)
+        return found.unit if found else None
+
+    def targets(self, unit: str | None) -> list[Target]:
+        """Targets per tier for a 附表3 unit; ``None`` means the provincial centre.
+
+        The provincial centre is answerable for the tiers the plan gives it, at the 附表3
+        totals; other tiers have no target for it.
+        """
+        if unit is None:
+            row = self.annex3.totals
+            own = set(self.provincial_centre.tiers)
+        else:
+            found = self.unit(unit)
+            if found is None:
+                raise KeyError(unit)
+            row = found.row
+            own = set(self.tier_labels)
+        return [
+            Target(
+                tier=t.label,
+                enterprises=row[2 * i] if t.label in own else None,
+                sessions=row[2 * i + 1] if t.label in own else None,
+            )
+            for i, t in enumerate(self.tiers)
+        ]
+
+
+class Rule(_Frozen):
+    """One criterion: a roster metric, or the percentage ratio of two metrics, against a bound."""
+
+    metric: str | None = None
+    ratio: tuple[str, str] | None = None
+    op: Literal[">", ">=", "<", "<="]
+    value: float
+    text: str
+
+
+class TierCriteria(_Frozen):
+    text: str
+    rules: tuple[Rule, ...] = ()
+
+
+class TierRuleSet(_Frozen):
+    """A versioned set of tier criteria (e.g. the 2018 national notice), chosen by a plan."""
+
+    id: str
+    title: str
+    tiers: dict[str, TierCriteria]

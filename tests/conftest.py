@@ -1,0 +1,35 @@
+"""Shared fixtures: the shipped plan, and workbooks built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.plan import load_plan_report
+from schemas.plan import Plan
+from workbook.builder import build_workbook, workbook_filename
+
+KUNMING = "昆明市中小企业服务中心"
+
+
+@pytest.fixture(scope="session")
+def plan_report():
+    return load_plan_report()
+
+
+@pytest.fixture(scope="session")
+def plan(plan_report) -> Plan:
+    return plan_report.plan
+
+
+@pytest.fixture(scope="session")
+def built_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("built")
+
+
+@pytest.fixture(scope="session")
+def kunming_book(plan_report, built_dir) -> Path:
+    """The blank workbook of the Kunming prefecture centre."""
+    path = built_dir / workbook_filename(plan_report.plan, KUNMING)
+    return build_workbook(path, KUNMING, plan_report.plan, plan_report.rules)

@@ -1,0 +1,121 @@
+"""Build the standard centre workbook from a plan (DESIGN §4), one file per centre."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from engine.plan import load_plan_report
+from schemas import contract as c
+from schemas.plan import Plan, TierRuleSet
+from workbook.entry_sheets import build_entry_sheet
+from workbook.plan_sheets import build_annex1, build_annex2, build_annex3, build_cover, build_lists, build_meta
+from workbook.progress_sheet import build_calc, build_findings_sheet, build_progress
+from workbook.xl import Formats
+
+#: Rows to pre-fill per entry sheet key ("roster", "activity", "signin"), values in header order.
+Rows = Mapping[str, Sequence[Sequence[Any]]]
+
+
+class UnknownCentreError(ValueError):
+    """The centre is not in the plan's registry."""
+
+    def __init__(self, name: str, plan: Plan):
+        self.name = name
+        self.known = plan.centre_names()
+        super().__init__(f"报送单位“{name}”不在{plan.year}年计划的报送单位名录中")
+
+
+def workbook_filename(plan: Plan, centre: str) -> str:
+    """A file name a clerk recognises: ``<centre>_<year>年企业梯度培育台账.xlsx``."""
+    safe = re.sub(r'[\\/:*?"<>|]', "_", centre)
+    return f"{safe}_{plan.year}年企业梯度培育台账.xlsx"
+
+
+def build_workbook(path: str | Path, centre: str, plan: Plan | None = None,
+                   rules: TierRuleSet | None = None, rows: Rows | None = None,
+                   created: dt.datetime | None = None) -> Path:
+    """Write the workbook of one centre to ``path`` atomically and return the path.
+
+    ``rows`` optionally pre-fills the entry sheets (used by the demo and tests); values are
+    written as they are, text always as text.
+    """
+    if plan is None or rules is None:
+        report = load_plan_report(plan.id if plan else None)
+        plan, rules = report.plan, report.rules
+    assert plan is not None and rules is not None
+    if centre != plan.provincial_centre.name and plan.centre(centre) is None:
+        raise UnknownCentreError(centre, plan)
+    unit = plan.unit_of(centre)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~tidu-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        _write(Path(tmp), plan, rules, centre, unit, rows or {}, created or dt.datetime.now().replace(microsecond=0))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write(path: Path, plan: Plan, rules: TierRuleSet, centre: str, unit: str | None, rows: Rows,
+           created: dt.datetime) -> None:
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"title": f"{centre} {plan.year}年企业梯度培育台账", "author": "tidu",
+                         "company": plan.issuer})
+    fmts = Formats(book)
+    build_cover(book, plan, fmts, centre, unit)
+    for sheet in c.ENTRY_SHEETS:
+        build_entry_sheet(book, sheet, plan, fmts, rows.get(sheet.key, ()))
+    build_progress(book, plan.targets(unit), plan.year, fmts, unit)
+    build_findings_sheet(book, fmts)
+    build_annex1(book, plan, rules, fmts)
+    build_annex2(book, plan, fmts)
+    build_annex3(book, plan, fmts, unit)
+    build_meta(book, plan, fmts, centre, unit, created)
+    build_lists(book, plan, fmts)
+    build_calc(book)
+    book.close()
+
+
+def _build_one(args: tuple[Path, str, Plan, TierRuleSet]) -> Path:
+    path, centre, plan, rules = args
+    return build_workbook(path, centre, plan, rules)
+
+
+def build_all(directory: str | Path, plan: Plan | None = None, jobs: int | None = None,
+              progress: Callable[[Path], None] | None = None) -> list[Path]:
+    """One workbook per reporting centre plus the provincial centre, flat in ``directory``.
+
+    Workbooks are independent, so they are written by ``jobs`` processes (default: one per core).
+    """
+    report = load_plan_report(plan.id if plan else None)
+    assert report.plan is not None and report.rules is not None
+    tasks = [(Path(directory) / workbook_filename(report.plan, name), name, report.plan, report.rules)
+             for name in report.plan.centre_names()]
+    jobs = jobs or os.cpu_count() or 1
+    done = []
+    with ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext() as pool:
+        for path in (pool.map if pool else map)(_build_one, tasks):
+            done.append(path)
+            if progress:
+                progress(path)
+    return done

@@ -1,0 +1,81 @@
+"""Small helpers over xlsxwriter shared by the workbook builders: references, formats, safe writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+FONT = "等线"  # Excel's CJK default; WPS and LibreOffice substitute a CJK font when absent
+
+
+def sheet_ref(sheet: str, first_row: int, first_col: int, last_row: int | None = None,
+              last_col: int | None = None) -> str:
+    """An absolute reference such as ``'服务活动'!$D$2:$D$5001`` (0-based row/col arguments)."""
+    first = xl_rowcol_to_cell(first_row, first_col, row_abs=True, col_abs=True)
+    if last_row is None:
+        return f"'{sheet}'!{first}"
+    last = xl_rowcol_to_cell(last_row, last_col if last_col is not None else first_col,
+                             row_abs=True, col_abs=True)
+    return f"'{sheet}'!{first}:{last}"
+
+
+def col_letter(col: int) -> str:
+    return xl_col_to_name(col)
+
+
+class Formats:
+    """The workbook's cell formats, made once per workbook (xlsxwriter formats are per book)."""
+
+    def __init__(self, book: Any):
+        base = {"font_name": FONT, "font_size": 10.5, "valign": "vcenter"}
+
+        def fmt(**extra: Any) -> Any:
+            return book.add_format({**base, **extra})
+
+        self.text = fmt()
+        self.wrap = fmt(text_wrap=True, valign="top")
+        self.code = fmt(num_format="@")
+        self.date = fmt(num_format="yyyy-mm-dd")
+        self.datetime = fmt(num_format="yyyy-mm-dd hh:mm:ss")
+        self.int = fmt(num_format="0")
+        self.amount = fmt(num_format="#,##0.00")
+        self.number = fmt(num_format="0.0")
+        self.percent = fmt(num_format="0.0%", align="center")
+        self.center = fmt(align="center")
+        self.header = fmt(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", border=1,
+                          align="center", text_wrap=True)
+        self.header_required = fmt(bold=True, bg_color="#C00000", font_color="#FFFFFF", border=1,
+                                   align="center", text_wrap=True)
+        self.title = fmt(bold=True, font_size=16)
+        self.subtitle = fmt(bold=True, font_size=12)
+        self.label = fmt(bold=True, bg_color="#DDEBF7", border=1)
+        self.cell = fmt(border=1, text_wrap=True, valign="top")
+        self.cell_center = fmt(border=1, align="center")
+        self.cell_int = fmt(border=1, align="center", num_format="0")
+        self.cell_num = fmt(border=1, align="center", num_format="0.0")
+        self.cell_percent = fmt(border=1, align="center", num_format="0.0%")
+        self.highlight = fmt(border=1, bg_color="#FFF2CC", bold=True, text_wrap=True)
+        self.highlight_center = fmt(border=1, bg_color="#FFF2CC", bold=True, align="center")
+        self.total = fmt(border=1, bold=True, bg_color="#F2F2F2", align="center")
+        self.input = fmt(border=1, bg_color="#FFFFE0", num_format="yyyy-mm-dd", align="center")
+        self.note = fmt(italic=True, font_color="#595959", text_wrap=True, valign="top")
+        self.good = book.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.warn = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        self.bad = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+
+
+def write_value(sheet: Any, row: int, col: int, value: Any, fmts: Formats) -> None:
+    """Write one entry value by its Python type; text is always text, never a formula."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        sheet.write_datetime(row, col, value, fmts.date)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value)
+    else:
+        sheet.write_string(row, col, str(value))
