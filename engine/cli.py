@@ -103,6 +103,36 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- check -------------------------------------------------------------------------------
+
+
+def _as_of(text: str | None) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"截至日期“{text}”格式不对，请写成 YYYY-MM-DD，如 2021-06-30") from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from engine.check import check_file
+    from engine.plan import load_plan_report
+    from engine.report_view import report_text
+
+    as_of = _as_of(args.as_of)
+    plan = load_plan_report(args.plan) if args.plan else None
+    reports = [check_file(path, plan, as_of) for path in args.files]
+    if args.json:
+        _print_json({"submissions": [r.to_json() for r in reports]})
+    else:
+        colour = sys.stdout.isatty()
+        print("\n\n".join(report_text(r, colour) for r in reports))
+    return EXIT_OK if all(r.valid for r in reports) else EXIT_FINDINGS
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -129,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     tpl.add_argument("-o", "--output", required=True, help="输出文件夹")
     tpl.add_argument("--plan", help="计划编号或文件路径")
     tpl.set_defaults(func=cmd_template)
+
+    chk = sub.add_parser("check", help="校验台账并计算完成情况（有错误时退出码为 1）")
+    chk.add_argument("files", nargs="+", metavar="FILE", help="一个或多个台账文件")
+    chk.add_argument("--as-of", help="统计截止日期 YYYY-MM-DD（默认今天，限于计划年度内）")
+    chk.add_argument("--plan", help="计划编号或文件路径（默认按台账中记录的计划）")
+    chk.add_argument("--json", action="store_true", help="输出 JSON")
+    chk.set_defaults(func=cmd_check)
     return parser
 
 

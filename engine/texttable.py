@@ -11,7 +11,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _pad(text: str, width: int, right: bool) -> str:
+def pad(text: str, width: int, right: bool) -> str:
     gap = " " * (width - display_width(text))
     return gap + text if right else text + gap
 
@@ -25,9 +25,9 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric_right:
             widths[j] = max(widths[j], display_width(text))
     right = [numeric_right and all(_numeric(r[j]) for r in rows if r[j] not in (None, "")) and rows
              for j in range(len(headers))]
-    lines = ["  ".join(_pad(h, w, False) for h, w in zip(headers, widths, strict=True)),
+    lines = ["  ".join(pad(h, w, False) for h, w in zip(headers, widths, strict=True)),
              "  ".join("─" * w for w in widths)]
-    lines += ["  ".join(_pad(t, w, bool(r)) for t, w, r in zip(row, widths, right, strict=True)) for row in cells]
+    lines += ["  ".join(pad(t, w, bool(r)) for t, w, r in zip(row, widths, right, strict=True)) for row in cells]
     return "\n".join(line.rstrip() for line in lines)
 
 

@@ -135,6 +135,9 @@ class Plan(_Frozen):
     provincial_centre: ProvincialCentre
     centres: tuple[Centre, ...]
 
+    def __repr__(self) -> str:  # the full plan is pages long; tracebacks need only its identity
+        return f"Plan(id={self.id!r}, year={self.year})"
+
     # --- lookups (derived, never stored) -------------------------------------------------
 
     @property
@@ -238,3 +241,6 @@ class TierRuleSet(_Frozen):
     id: str
     title: str
     tiers: dict[str, TierCriteria]
+
+    def __repr__(self) -> str:
+        return f"TierRuleSet(id={self.id!r})"

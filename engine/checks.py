@@ -1,0 +1,295 @@
+"""The catalogue of checks on a read submission: each a small generator of findings.
+
+Checks see the plan and the as-of date through a :class:`Context`; none raises, none stops the
+others. The order of ``CHECKS`` is the order findings are listed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from engine import uscc
+from engine.catalogue import finding
+from engine.normalize import clean_text
+from schemas import contract as c
+from schemas.entries import Submission
+from schemas.findings import Finding
+from schemas.plan import Plan, Rule, Target, TierRuleSet
+
+_USCC_REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
+                 "checksum": "校验位不正确，请核对是否抄错"}
+_ITEM_SEPARATORS = re.compile(r"[、,;，；]")
+_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+@dataclass(frozen=True)
+class Context:
+    submission: Submission
+    plan: Plan
+    rules: TierRuleSet | None
+    as_of: dt.date
+
+    @property
+    def file(self) -> str:
+        return self.submission.file
+
+    @cached_property
+    def unit(self) -> str | None:
+        """The 附表3 row, from the registry when the centre is known, else as _meta says."""
+        centre = self.submission.meta.centre
+        return self.plan.unit_of(centre) if centre and self.plan.centre(centre) else self.submission.meta.unit
+
+    @cached_property
+    def known_centre(self) -> bool:
+        centre = self.submission.meta.centre
+        return bool(centre) and (centre == self.plan.provincial_centre.name or self.plan.centre(centre) is not None)
+
+    @cached_property
+    def activity_rows(self) -> dict[str, int]:
+        """First row of each activity id."""
+        rows: dict[str, int] = {}
+        for a in self.submission.activities:
+            if a.id is not None:
+                rows.setdefault(a.id, a.row)
+        return rows
+
+    @cached_property
+    def roster_rows(self) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        for e in self.submission.enterprises:
+            if e.uscc is not None:
+                rows.setdefault(e.uscc, e.row)
+        return rows
+
+    def at(self, code: str, sheet: str, row: int | None = None, column: str | None = None,
+           value: object = None, **params: object) -> Finding:
+        return finding(code, file=self.file, sheet=sheet, row=row, column=column, value=value, **params)
+
+
+ROSTER, ACTIVITY, SIGNIN = c.ROSTER, c.ACTIVITY, c.SIGNIN
+
+
+def _h(sheet: c.EntrySheet, key: str) -> str:
+    return sheet.column(key).header
+
+
+def check_meta(ctx: Context) -> Iterator[Finding]:
+    """The submission names a centre of the registry, the plan and the unit it reports."""
+    meta, plan = ctx.submission.meta, ctx.plan
+    if meta.centre is None:
+        return  # reported by the reader as meta-missing
+    if not ctx.known_centre:
+        yield ctx.at("meta-centre-unknown", c.META, value=meta.centre, year=plan.year)
+        return
+    expected_unit = plan.unit_of(meta.centre)
+    if (meta.unit or None) != expected_unit:
+        yield ctx.at("meta-mismatch", c.META, value=meta.unit or "", what="附表3单位", expected=expected_unit or "")
+    if meta.plan_id and meta.plan_id != plan.id:
+        yield ctx.at("meta-mismatch", c.META, value=meta.plan_id, what="计划编号", expected=plan.id)
+
+
+def check_uscc(ctx: Context) -> Iterator[Finding]:
+    """Credit codes: format and check digit (GB 32100-2015); roster region against the centre."""
+    region = None
+    if ctx.unit and (unit := ctx.plan.unit(ctx.unit)):
+        region = ctx.plan.prefectures.get(unit.prefecture)
+    for sheet, rows in ((ROSTER, ctx.submission.enterprises), (SIGNIN, ctx.submission.participants)):
+        for e in rows:
+            if e.uscc is None:
+                continue
+            problem = uscc.problem(e.uscc)
+            if problem:
+                yield ctx.at("uscc-invalid", sheet.name, e.row, _h(sheet, "uscc"), e.uscc,
+                             reason=_USCC_REASONS[problem])
+            elif sheet is ROSTER:
+                code = uscc.region(e.uscc)
+                if not code.startswith("53"):
+                    yield ctx.at("uscc-region", sheet.name, e.row, _h(sheet, "uscc"), e.uscc, region=code,
+                                 reason="不是云南省登记的企业")
+                elif region and not code.startswith(region):
+                    yield ctx.at("uscc-region", sheet.name, e.row, _h(sheet, "uscc"), e.uscc, region=code,
+                                 reason=f"不在本单位所在州市（{region}）")
+
+
+def check_duplicates(ctx: Context) -> Iterator[Finding]:
+    """An enterprise once on the roster, an activity id once, an enterprise once per session."""
+    for e in ctx.submission.enterprises:
+        first = ctx.roster_rows.get(e.uscc) if e.uscc else None
+        if first is not None and first != e.row:
+            yield ctx.at("enterprise-duplicate", ROSTER.name, e.row, _h(ROSTER, "uscc"), e.uscc, first=first)
+    for a in ctx.submission.activities:
+        first = ctx.activity_rows.get(a.id) if a.id else None
+        if first is not None and first != a.row:
+            yield ctx.at("activity-duplicate", ACTIVITY.name, a.row, _h(ACTIVITY, "id"), a.id, first=first)
+    seen: dict[tuple[str, str], int] = {}
+    for p in ctx.submission.participants:
+        if p.activity_id is None or p.uscc is None:
+            continue
+        first = seen.setdefault((p.activity_id, p.uscc), p.row)
+        if first != p.row:
+            yield ctx.at("signin-duplicate", SIGNIN.name, p.row, _h(SIGNIN, "uscc"), p.uscc, first=first,
+                         activity=p.activity_id)
+
+
+def check_tiers_and_categories(ctx: Context) -> Iterator[Finding]:
+    """Known tiers and categories (aliases accepted); 附表1's offer and its content items."""
+    plan = ctx.plan
+    tiers = "、".join(plan.tier_labels)
+    for e in ctx.submission.enterprises:
+        if e.tier is not None and plan.tier(e.tier) is None:
+            yield ctx.at("tier-unknown", ROSTER.name, e.row, _h(ROSTER, "tier"), e.tier, allowed=tiers)
+    for a in ctx.submission.activities:
+        tier_ok = a.tier is None or plan.tier(a.tier) is not None
+        if not tier_ok:
+            yield ctx.at("tier-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "tier"), a.tier, allowed=tiers)
+        category = plan.category_label(a.category) if a.category else None
+        if a.category is not None and category is None:
+            yield ctx.at("category-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "category"), a.category,
+                         allowed="、".join(plan.category_labels))
+        if category is None or a.tier is None or not tier_ok:
+            continue
+        if plan.session_quota(category, a.tier) is None:
+            yield ctx.at("category-not-offered", ACTIVITY.name, a.row, _h(ACTIVITY, "category"), a.category,
+                         category=category, tier=a.tier)
+        elif a.content is not None and not _content_known(a.content, plan, category, a.tier):
+            yield ctx.at("content-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "content"), a.content,
+                         category=category, tier=a.tier)
+
+
+def _content_known(content: str, plan: Plan, category: str, tier: str) -> bool:
+    """Content is 附表1's full text, or one or more of its items separated by 、 , ; (cleaned alike)."""
+    items = {clean_text(i) for i in plan.content_items(category, tier)}
+    row = plan.annex1_row(category)
+    cell = row.content.get(tier) if row else None
+    if cell and content == clean_text(cell.text):
+        return True
+    return all(p.strip() in items for p in _ITEM_SEPARATORS.split(content) if p.strip())
+
+
+def check_dates(ctx: Context) -> Iterator[Finding]:
+    """Sessions within the plan year; those after the as-of date wait for a later snapshot."""
+    year = ctx.plan.year
+    for a in ctx.submission.activities:
+        if a.date is None:
+            continue
+        if a.date.year != year:
+            yield ctx.at("date-outside-year", ACTIVITY.name, a.row, _h(ACTIVITY, "date"), a.date.isoformat(),
+                         year=year)
+        elif a.date > ctx.as_of:
+            yield ctx.at("date-after-asof", ACTIVITY.name, a.row, _h(ACTIVITY, "date"), a.date.isoformat(),
+                         as_of=ctx.as_of.isoformat())
+
+
+def check_signins(ctx: Context) -> Iterator[Finding]:
+    """Sign-ins point at a known session; enterprises not on the roster are counted by session tier."""
+    tiers = {a.id: a.tier for a in ctx.submission.activities if a.id}
+    for p in ctx.submission.participants:
+        if p.activity_id is not None and p.activity_id not in ctx.activity_rows:
+            yield ctx.at("signin-unknown-activity", SIGNIN.name, p.row, _h(SIGNIN, "activity_id"), p.activity_id)
+        elif (p.uscc is not None and p.activity_id is not None and p.uscc not in ctx.roster_rows
+              and uscc.is_valid(p.uscc)):
+            yield ctx.at("signin-not-on-roster", SIGNIN.name, p.row, _h(SIGNIN, "uscc"), p.uscc,
+                         tier=tiers.get(p.activity_id) or "")
+
+
+def check_participants(ctx: Context) -> Iterator[Finding]:
+    """Declared 服务企业数 against the enterprises signed in for the session."""
+    if SIGNIN.name in ctx.submission.unusable_sheets:
+        return
+    signed: dict[str, set[str]] = {}
+    for p in ctx.submission.participants:
+        if p.activity_id and p.uscc:
+            signed.setdefault(p.activity_id, set()).add(p.uscc)
+    for a in ctx.submission.activities:
+        if a.id is None or a.enterprises is None or ctx.activity_rows.get(a.id) != a.row:
+            continue
+        actual = len(signed.get(a.id, ()))
+        if actual != a.enterprises:
+            yield ctx.at("participants-mismatch", ACTIVITY.name, a.row, _h(ACTIVITY, "enterprises"), a.enterprises,
+                         actual=actual)
+
+
+def check_tier_criteria(ctx: Context) -> Iterator[Finding]:
+    """Roster figures against the plan's tier rule set (warnings: the tier is the centre's call)."""
+    if ctx.rules is None:
+        return
+    for e in ctx.submission.enterprises:
+        criteria = ctx.rules.tiers.get(e.tier or "")
+        if criteria is None:
+            continue
+        for rule in criteria.rules:
+            actual = _metric(rule, e.figures)
+            if actual is not None and not _OPS[rule.op](actual, rule.value):
+                key = rule.metric or (rule.ratio[0] if rule.ratio else "")
+                metric = (ROSTER.column(rule.metric).header if rule.metric
+                          else f"{ROSTER.column(rule.ratio[0]).header}/{ROSTER.column(rule.ratio[1]).header}")
+                shown = f"{actual:g}" if rule.metric else f"{actual:.1f}%"
+                yield ctx.at("tier-criteria", ROSTER.name, e.row, ROSTER.column(key).header, e.figures.get(key),
+                             tier=e.tier, rule=rule.text, metric=metric, actual=shown)
+
+
+def _metric(rule: Rule, figures: dict[str, float]) -> float | None:
+    if rule.metric:
+        return figures.get(rule.metric)
+    if rule.ratio:
+        num, den = figures.get(rule.ratio[0]), figures.get(rule.ratio[1])
+        if num is None or not den:
+            return None
+        return num / den * 100
+    return None
+
+
+def check_quotas(ctx: Context) -> Iterator[Finding]:
+    """Target figures shown in the workbook that differ from the plan (the plan wins)."""
+    names = {"enterprises": "目标企业家数", "sessions": "服务场次"}
+    targets: dict[str | None, dict[str, Target]] = {}
+    for q in ctx.submission.quotas_seen:
+        unit = q.unit if q.unit is not None else ctx.unit
+        if q.unit is None and not ctx.known_centre:
+            continue
+        if unit not in targets:
+            known = unit is None or ctx.plan.unit(unit) is not None
+            targets[unit] = {t.tier: t for t in ctx.plan.targets(unit)} if known else {}
+        target = targets[unit].get(q.tier)
+        if target is None:
+            continue
+        expected = getattr(target, q.measure)
+        if _quota_value(q.value) != expected:
+            where = f"《{q.sheet}》" + (f"“{q.unit}”行" if q.unit else "")
+            yield ctx.at("quota-mismatch", q.sheet, q.row, q.column, q.value, where=where,
+                         tier=q.tier, measure=names[q.measure], expected="/" if expected is None else expected)
+
+
+def _quota_value(value: object) -> int | str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() else str(value)
+    text = str(value).strip() if value is not None else ""
+    if text in {"/", "／", ""}:
+        return None
+    return text
+
+
+def check_evidence(ctx: Context) -> Iterator[Finding]:
+    """A session without 佐证材料 is counted; the centre is reminded to keep its archive."""
+    for a in ctx.submission.activities:
+        if a.evidence is None and a.id is not None:
+            yield ctx.at("evidence-missing", ACTIVITY.name, a.row, _h(ACTIVITY, "evidence"))
+
+
+def check_empty(ctx: Context) -> Iterator[Finding]:
+    for sheet, rows in ((ROSTER, ctx.submission.enterprises), (ACTIVITY, ctx.submission.activities)):
+        if not rows and sheet.name not in ctx.submission.unusable_sheets:
+            yield ctx.at("sheet-empty", sheet.name)
+
+
+CHECKS = (check_meta, check_empty, check_uscc, check_duplicates, check_tiers_and_categories, check_dates,
+          check_signins, check_participants, check_tier_criteria, check_quotas, check_evidence)
+
+
+def run_checks(ctx: Context) -> list[Finding]:
+    return [f for check in CHECKS for f in check(ctx)]

@@ -1,0 +1,122 @@
+"""Turning what real cells hold into clean values.
+
+Real files hold numbers stored as text, "2,000", full-width digits and spaces, Excel serial
+dates, dates typed as text in several Chinese styles, and control characters. Each function
+returns the clean value, or raises :class:`BadValue` with a stable problem code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from typing import Any
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
+_SPACES = re.compile(r"\s+")
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class BadValue(ValueError):
+    """A cell whose content cannot be read as the column's kind; ``code`` says why."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not clean_text(value)
+
+
+def clean_text(value: Any) -> str | None:
+    """Text as a person meant it: NFKC (full-width → ASCII), no control characters, trimmed."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            value = int(value)  # an id typed as 1 reads back as 1.0
+    if isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _CONTROL.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    return text or None
+
+
+def clean_code(value: Any) -> str | None:
+    """An identifier (credit code, activity id): clean text without any space, upper case."""
+    text = clean_text(value)
+    return text.replace(" ", "").upper() if text else None
+
+
+def to_number(value: Any) -> float | None:
+    """A number from a number or from text such as "2,000", "１２", " 15 %"; None when blank."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            raise BadValue("number-invalid")
+        return float(value)
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.replace(",", "").replace(" ", "").removesuffix("%")
+    try:
+        number = float(text)
+    except ValueError:
+        raise BadValue("number-invalid") from None
+    if math.isnan(number) or math.isinf(number):
+        raise BadValue("number-invalid")
+    return number
+
+
+def to_count(value: Any) -> int | None:
+    """A non-negative whole number (counts of enterprises, attendees)."""
+    number = to_number(value)
+    if number is None:
+        return None
+    if number < 0:
+        raise BadValue("count-negative")
+    if not number.is_integer():
+        raise BadValue("count-not-integer")
+    return int(number)
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A date from a date cell, an Excel serial number, or text like 2021-3-5 / 2021年3月5日."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 1 <= value < 2958466:  # Excel's valid serial range (1900-01-01 .. 9999-12-31)
+            raise BadValue("date-invalid")
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = clean_text(value)
+    if text is None:
+        return None
+    match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if match:
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:
+            raise BadValue("date-invalid") from None
+    try:
+        serial = float(text)
+    except ValueError:
+        raise BadValue("date-invalid") from None
+    return to_date(serial)

@@ -1,0 +1,213 @@
+"""Reading a centre workbook into entries (python-calamine), locating everything by header.
+
+The reader knows the contract, not the plan: it cleans values, reports what it cannot read
+(missing sheets and headers, blank required cells, unreadable dates and numbers) and leaves the
+plan's rules to ``engine.checks``. It never raises for bad content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from engine.catalogue import finding
+from engine.normalize import BadValue, clean_code, clean_text, is_blank, to_count, to_date, to_number
+from schemas import contract as c
+from schemas.contract import EntrySheet
+from schemas.entries import Activity, Enterprise, Meta, Participant, QuotaSeen, Submission
+from schemas.findings import Finding, Severity
+
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "text": clean_text, "list": clean_text, "code": clean_code, "date": to_date,
+    "count": to_count, "amount": to_number, "percent": to_number, "signed_percent": to_number,
+}
+
+
+@dataclass
+class _Row:
+    number: int  # 1-based, as Excel shows it
+    values: dict[str, Any]
+
+
+class _SheetReader:
+    """Rows of one entry sheet as {column key: clean value}, with the findings on the way."""
+
+    def __init__(self, spec: EntrySheet, rows: Sequence[Sequence[Any]], file: str, findings: list[Finding]):
+        self.spec, self.rows, self.file, self.findings = spec, rows, file, findings
+        header = [clean_text(v) for v in rows[0]] if rows else []
+        self.index: dict[str, int] = {}
+        for column in spec.columns:
+            wanted = clean_text(column.header)
+            if wanted in header:
+                self.index[column.key] = header.index(wanted)
+            else:
+                findings.append(finding("column-missing", file=file, sheet=spec.name, row=1, column=column.header,
+                                        severity=None if column.required else Severity.WARNING))
+        self.usable = all(col.key in self.index for col in spec.columns if col.required)
+
+    def __iter__(self) -> Iterator[_Row]:
+        for i in range(1, len(self.rows)):
+            raw = self.rows[i]
+            if all(is_blank(v) for v in raw):
+                continue  # blank and trailing rows
+            values = {}
+            for column in self.spec.columns:
+                j = self.index.get(column.key)
+                cell = raw[j] if j is not None and j < len(raw) else None
+                values[column.key] = self._clean(column, cell, i + 1)
+            yield _Row(i + 1, values)
+
+    def _clean(self, column: c.Column, cell: Any, number: int) -> Any:
+        if is_blank(cell):
+            if column.required and column.key in self.index:
+                self.findings.append(finding("required-missing", file=self.file, sheet=self.spec.name,
+                                             row=number, column=column.header))
+            return None
+        try:
+            return _CLEANERS[column.kind](cell)
+        except BadValue as bad:
+            # Roster figures are optional and only feed warnings: a bad one is a warning.
+            severity = Severity.WARNING if self.spec is c.ROSTER else None
+            shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
+            self.findings.append(finding(bad.code, file=self.file, sheet=self.spec.name, row=number,
+                                         column=column.header, value=shown, severity=severity))
+            return None
+
+
+def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
+    """All rows of a sheet from A1 (leading empty rows and columns kept, so positions are Excel's)."""
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _read_meta(book: CalamineWorkbook, names: Sequence[str]) -> Meta | None:
+    if c.META not in names:
+        return None
+    rows = _sheet_rows(book, c.META)
+    values = {clean_text(r[0]): r[1] for r in rows[1:] if len(r) >= 2 and clean_text(r[0])}
+    if not clean_text(values.get("centre")):
+        return None
+
+    def when(key: str) -> dt.datetime | None:
+        value = values.get(key)
+        if isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time())
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+            return dt.datetime(1899, 12, 30) + dt.timedelta(days=float(value))
+        return None
+
+    year = values.get("plan_year")
+    try:
+        plan_year = int(to_number(year)) if not is_blank(year) else None
+    except (BadValue, TypeError, ValueError):
+        plan_year = None
+    return Meta(
+        template_version=clean_text(values.get("template_version")),
+        plan_id=clean_text(values.get("plan_id")),
+        plan_year=plan_year,
+        centre=clean_text(values.get("centre")),
+        unit=clean_text(values.get("unit")),
+        submitter=clean_text(values.get("submitter")),
+        created_at=when("created_at"),
+        exported_at=when("exported_at"),
+    )
+
+
+def _read_quotas(book: CalamineWorkbook, names: Sequence[str], tiers: Sequence[str]) -> list[QuotaSeen]:
+    """Target figures the workbook displays: 完成情况's formula block and the 附表3 mirror."""
+    seen: list[QuotaSeen] = []
+    if c.PROGRESS in names:
+        rows = _sheet_rows(book, c.PROGRESS)
+        headers = dict(c.PROGRESS_COLUMNS)
+        for i, row in enumerate(rows):
+            label = clean_text(row[0]) if row else None
+            if label in tiers:
+                header_row = next((rows[k] for k in range(i - 1, -1, -1) if clean_text(rows[k][0]) == headers["tier"]),
+                                  None)
+                if header_row is None:
+                    continue
+                cols = [clean_text(v) for v in header_row]
+                for key, measure in (("enterprises_target", "enterprises"), ("sessions_target", "sessions")):
+                    if headers[key] in cols and cols.index(headers[key]) < len(row):
+                        seen.append(QuotaSeen(c.PROGRESS, i + 1, headers[key], label, measure,
+                                              row[cols.index(headers[key])]))
+                if len([q for q in seen if q.sheet == c.PROGRESS]) >= 2 * len(tiers):
+                    break  # the engine block below repeats the labels; only the first block is typed targets
+    if c.ANNEX3 in names:
+        rows = _sheet_rows(book, c.ANNEX3)
+        measures = (("enterprises", "目标企业家数"), ("sessions", "服务场次"))
+        for i, row in enumerate(rows):
+            unit = clean_text(row[0]) if row else None
+            if not unit or len(row) < 1 + 2 * len(tiers) or unit == "合计":
+                continue
+            values = row[1:1 + 2 * len(tiers)]
+            if not all(isinstance(v, (int, float)) or clean_text(v) == "/" for v in values):
+                continue  # a title or header row
+            for t, tier in enumerate(tiers):
+                for k, (measure, header) in enumerate(measures):
+                    seen.append(QuotaSeen(c.ANNEX3, i + 1, header, tier, measure, values[2 * t + k], unit))
+    return seen
+
+
+def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submission | None, list[Finding]]:
+    """Read one workbook; ``tiers`` (the plan's labels) locate the target figures it shows."""
+    file = str(path)
+    findings: list[Finding] = []
+    if not Path(file).is_file():
+        reason = "不是文件" if Path(file).exists() else "文件不存在"
+        return None, [finding("file-unreadable", file=file, reason=reason)]
+    try:
+        book = CalamineWorkbook.from_path(file)
+        names = list(book.sheet_names)
+    except Exception as exc:  # calamine raises its own error types for every kind of bad file
+        return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
+    meta = _read_meta(book, names)
+    if meta is None:
+        findings.append(finding("meta-missing", file=file, sheet=c.META))
+        meta = Meta()
+    parsed: dict[str, list[_Row]] = {}
+    unusable = set()
+    for spec in c.ENTRY_SHEETS:
+        if spec.name not in names:
+            findings.append(finding("sheet-missing", file=file, sheet=spec.name))
+            unusable.add(spec.name)
+            parsed[spec.key] = []
+            continue
+        reader = _SheetReader(spec, _sheet_rows(book, spec.name), file, findings)
+        if not reader.usable:
+            unusable.add(spec.name)
+        parsed[spec.key] = list(reader)
+    submission = Submission(
+        file=file,
+        meta=meta,
+        enterprises=tuple(_enterprise(r) for r in parsed["roster"]),
+        activities=tuple(Activity(row=r.number, **{k: r.values[k] for k in _ACTIVITY_FIELDS})
+                         for r in parsed["activity"]),
+        participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
+                                       name=r.values["name"]) for r in parsed["signin"]),
+        quotas_seen=tuple(_read_quotas(book, names, tiers)),
+        unusable_sheets=frozenset(unusable),
+    )
+    return submission, findings
+
+
+_ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form", "enterprises", "attendees",
+                    "evidence")
+
+
+def _enterprise(row: _Row) -> Enterprise:
+    v = row.values
+    figures = {k: v[k] for k in c.RULE_METRICS if v.get(k) is not None}
+    return Enterprise(row=row.number, uscc=v["uscc"], name=v["name"], tier=v["tier"],
+                      prefecture=v["prefecture"], figures=figures)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"不是可读取的 Excel 工作簿（{text[:200]}）"

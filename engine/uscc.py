@@ -1,0 +1,38 @@
+"""The unified social credit code (统一社会信用代码, GB 32100-2015)."""
+
+from __future__ import annotations
+
+CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # values 0..30; no I, O, S, V, Z
+_VALUE = {ch: i for i, ch in enumerate(CHARSET)}
+WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31 for i = 1..17
+
+
+def check_character(first17: str) -> str:
+    """The 18th character for the first 17; raises KeyError on a character outside the set."""
+    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
+    return CHARSET[(31 - total % 31) % 31]
+
+
+def with_check_character(first17: str) -> str:
+    """A full 18-character code from its first 17 characters."""
+    return first17 + check_character(first17)
+
+
+def problem(code: str) -> str | None:
+    """None for a valid code, else why not: ``length``, ``charset`` or ``checksum``."""
+    if len(code) != 18:
+        return "length"
+    if any(ch not in _VALUE for ch in code):
+        return "charset"
+    if check_character(code[:17]) != code[17]:
+        return "checksum"
+    return None
+
+
+def is_valid(code: str) -> bool:
+    return problem(code) is None
+
+
+def region(code: str) -> str:
+    """Positions 3–8: the registering administrative region (e.g. 530102)."""
+    return code[2:8]
