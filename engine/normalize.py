@@ -14,7 +14,6 @@ import unicodedata
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
-_SPACES = re.compile(r"\s+")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -29,29 +28,36 @@ class BadValue(ValueError):
 
 
 def is_blank(value: Any) -> bool:
-    if value is None:
+    if value is None or value == "":
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and not clean_text(value)
+    if isinstance(value, str):
+        return not value.strip() or (not value.isprintable() and not clean_text(value))
+    return False
 
 
 def clean_text(value: Any) -> str | None:
-    """Text as a person meant it: NFKC (full-width → ASCII), no control characters, trimmed."""
+    """Text as a person meant it: NFKC (full-width → ASCII), no control characters, single spaces."""
     if value is None:
         return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            value = int(value)  # an id typed as 1 reads back as 1.0
-    if isinstance(value, dt.datetime):
-        value = value.date() if value.time() == dt.time() else value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
-    text = _CONTROL.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
+    if isinstance(value, str):
+        text = value
+    else:
+        if isinstance(value, float):
+            if math.isnan(value):
+                return None
+            if value.is_integer():
+                value = int(value)  # an id typed as 1 reads back as 1.0
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            value = value.date()
+        text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    # The checks are cheap C calls; the costly steps run only on text that needs them.
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
+    text = " ".join(text.split())
     return text or None
 
 

@@ -1,0 +1,124 @@
+"""Realistic generated centre entries (seeded), for the demo and the benchmarks.
+
+Valid credit codes with Yunnan region codes, plausible enterprise names, sessions spread over
+the year according to 附表1's offer, sign-ins drawn from the roster; optionally a few deliberate
+mistakes of the kinds clerks make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from engine.uscc import CHARSET, with_check_character
+from schemas import contract as c
+from schemas.plan import Plan
+
+_COUNTIES = {  # a few county codes per prefecture (positions 3–8 of the credit code)
+    "5301": ["530102", "530103", "530111", "530112", "530114", "530181"],
+    "5303": ["530302", "530303", "530381"], "5304": ["530402", "530403"], "5305": ["530502", "530581"],
+    "5306": ["530602", "530621"], "5307": ["530702", "530721"], "5308": ["530802", "530821"],
+    "5309": ["530902", "530921"], "5323": ["532301", "532331"], "5325": ["532501", "532502", "532503"],
+    "5326": ["532601", "532622"], "5328": ["532801", "532822"], "5329": ["532901", "532922"],
+    "5331": ["533102", "533103"], "5333": ["533301", "533321"], "5334": ["533401", "533422"],
+}
+_BRANDS = list("云岭滇池金沙苍洱彩云春城高原普洱翡翠玉龙红土石林哀牢乌蒙") + ["七彩", "南诏", "雪山", "茶马"]
+_TRADES = ["精密机械", "生物科技", "食品", "电子", "新材料", "建材", "农业科技", "物流", "软件", "医药", "花卉",
+           "茶业", "化工", "光电", "装备制造", "商贸", "文化传媒", "环保科技", "咖啡", "矿业"]
+_FORMS = ["有限公司", "股份有限公司", "有限责任公司"]
+_INDUSTRIES = ["制造业", "信息技术", "批发零售", "农林牧渔", "医药健康", "文化旅游", "建筑业", "交通物流"]
+# (revenue, main share, rd share, rd staff) ranges that satisfy each tier of the 2018 rules
+_FIGURES = {
+    "国家级小巨人": (12000, 60000), "省级小巨人": (5000, 30000), "规上工业企业": (2200, 20000),
+    "成长型中小企业": (600, 3000), "小微企业": (20, 500),
+}
+
+
+def credit_code(rng: random.Random, prefecture_code: str) -> str:
+    region = rng.choice(_COUNTIES.get(prefecture_code, [prefecture_code + "02"]))
+    body = "".join(rng.choice(CHARSET) for _ in range(9))
+    return with_check_character(f"91{region}{body}")
+
+
+def enterprise_name(rng: random.Random, place: str) -> str:
+    brand = "".join(rng.sample(_BRANDS, 2))
+    return f"{place.rstrip('市州')}{brand}{rng.choice(_TRADES)}{rng.choice(_FORMS)}"
+
+
+def generate_rows(plan: Plan, centre: str, roster_size: int, sessions: int, seed: int = 0,
+                  as_of: dt.date | None = None, mistakes: int = 0) -> dict[str, list[list[Any]]]:
+    """Entries for one centre, as rows in header order for ``workbook.builder.build_workbook``."""
+    rng = random.Random(f"{seed}:{centre}")
+    unit = plan.unit(plan.unit_of(centre) or "")
+    prefecture = unit.prefecture if unit else "昆明市"
+    region = plan.prefectures.get(prefecture, "5301")
+    end = min(as_of or dt.date(plan.year, 12, 31), dt.date(plan.year, 12, 31))
+    days = max((end - dt.date(plan.year, 1, 1)).days, 0)
+    tiers = plan.tier_labels
+    weights = [1, 2, 10, 8, 30]  # the pyramid: few giants, many small firms
+    roster: list[list[Any]] = []
+    by_tier: dict[str, list[list[Any]]] = {t: [] for t in tiers}
+    codes: set[str] = set()
+    for _ in range(roster_size):
+        tier = rng.choices(tiers, weights[: len(tiers)])[0]
+        code = credit_code(rng, region)
+        while code in codes:
+            code = credit_code(rng, region)
+        codes.add(code)
+        low, high = _FIGURES.get(tier, (100, 1000))
+        revenue = round(rng.uniform(low, high), 1)
+        main = round(revenue * rng.uniform(0.75, 0.98), 1)
+        values = {"uscc": code, "name": enterprise_name(rng, prefecture), "tier": tier, "prefecture": prefecture,
+                  "industry": rng.choice(_INDUSTRIES), "revenue": revenue, "main_revenue": main,
+                  "revenue_growth": round(rng.uniform(-5, 35), 1), "rd_expense": round(revenue * rng.uniform(0.035, 0.08), 1),
+                  "rd_staff_share": round(rng.uniform(16, 40), 1), "employees": rng.randint(5, 2000),
+                  "contact": rng.choice("张王李赵刘陈杨黄周吴") + rng.choice(["老师", "经理", "主任"]),
+                  "phone": f"0871-6{rng.randint(1000000, 9999999)}"}
+        row = [values.get(col.key) for col in c.ROSTER.columns]
+        roster.append(row)
+        by_tier[tier].append(row)
+    activities: list[list[Any]] = []
+    signins: list[list[Any]] = []
+    for i in range(sessions):
+        tier = rng.choices(tiers, weights[: len(tiers)])[0]
+        offered = [(cat, plan.session_quota(cat, tier)) for cat in plan.category_labels]
+        offered = [(cat, q) for cat, q in offered if q]
+        category = rng.choices([cat for cat, _ in offered], [q for _, q in offered])[0]
+        items = plan.content_items(category, tier)
+        pool = by_tier[tier] or roster
+        attendees = rng.sample(pool, min(len(pool), rng.randint(1, 6))) if pool else []
+        aid = f"HD{plan.year}-{i + 1:04d}"
+        date = dt.date(plan.year, 1, 1) + dt.timedelta(days=rng.randint(0, days))
+        values = {"id": aid, "date": date, "category": category, "tier": tier,
+                  "content": rng.choice(items) if items else None,
+                  "name": f"{date.month}月{category.removesuffix('服务')}{rng.choice(['专题活动', '对接会', '培训', '送服务进企业'])}",
+                  "form": rng.choice(plan.service_forms) if plan.service_forms else None,
+                  "enterprises": len(attendees), "attendees": len(attendees) * rng.randint(1, 3),
+                  "owner": rng.choice("张王李赵刘陈") + rng.choice("明华丽军芳伟"),
+                  "evidence": rng.choice(["签到表、照片", "会议通知、签到表", "服务记录单", None])}
+        activities.append([values.get(col.key) for col in c.ACTIVITY.columns])
+        signins.extend([aid, e[0], e[1]] for e in attendees)
+    rows = {"roster": roster, "activity": activities, "signin": signins}
+    _add_mistakes(rows, rng, mistakes, plan)
+    return rows
+
+
+def _add_mistakes(rows: dict[str, list[list[Any]]], rng: random.Random, count: int, plan: Plan) -> None:
+    """A few errors of the kinds clerks make: mistyped codes, last year's date, an unknown tier."""
+    headers = {s.key: s.headers for s in c.ENTRY_SHEETS}
+
+    def set_cell(sheet: str, key: str, value: Any) -> None:
+        spec = next(s for s in c.ENTRY_SHEETS if s.key == sheet)
+        if rows[sheet]:
+            rows[sheet][rng.randrange(len(rows[sheet]))][headers[sheet].index(spec.column(key).header)] = value
+
+    kinds = [
+        lambda: set_cell("roster", "uscc", "91530100MA6K00000X"),  # wrong check digit
+        lambda: set_cell("activity", "date", dt.date(plan.year - 1, 12, 20)),  # outside the plan year
+        lambda: set_cell("activity", "tier", "专精特新企业"),  # not a tier
+        lambda: set_cell("activity", "enterprises", -2),
+        lambda: set_cell("roster", "main_revenue", 150.0),  # contradicts a tier's criteria (warning)
+    ]
+    for i in range(count):
+        kinds[i % len(kinds)]()
