@@ -52,6 +52,11 @@ _TYPES = [
                 "州市“{name}”的行政区划代码“{value}”应为4位数字"),
     # --- reading a workbook ----------------------------------------------------------------
     FindingType("file-unreadable", "文件无法读取", E, "无法读取此文件：{reason}"),
+    FindingType("file-format", "不是 .xlsx 工作簿", E, "文件格式不对：{reason}"),
+    FindingType("file-encrypted", "工作簿有密码", E, "{reason}"),
+    FindingType("file-unsafe", "文件不安全，已拒绝", E, "出于安全考虑未读取此文件：{reason}"),
+    FindingType("macros-present", "工作簿含有宏", W,
+                "工作簿含有宏（VBA），已读取数据，宏不会被运行；请报送不含宏的 .xlsx"),
     FindingType("sheet-missing", "缺少工作表", E, "缺少工作表《{sheet}》，请使用标准台账模板，不要改动工作表名称"),
     FindingType("column-missing", "缺少表头列", E,
                 "《{sheet}》第1行找不到表头“{column}”（可能被改名或删除），请恢复模板的表头"),

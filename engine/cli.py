@@ -133,6 +133,87 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.valid for r in reports) else EXIT_FINDINGS
 
 
+# --- consolidate and demo ------------------------------------------------------------------
+
+
+def _print_consolidation(result: Any, report: Path) -> None:
+    from collections import Counter
+
+    from engine.consolidate import STATUS_LABELS
+    from engine.report_view import progress_table
+
+    counts = Counter(f.status for f in result.files)
+    print(f"\n全省完成情况（截至 {result.as_of}）")
+    print(progress_table(result.province, sys.stdout.isatty()))
+    print("\n报送文件 " + "，".join(f"{STATUS_LABELS[k]} {counts[k]}" for k in STATUS_LABELS)
+          + f"；未报送单位 {len(result.missing)} 个；多单位重复登记企业 {len(result.duplicates)} 家；"
+          f"问题 {len(result.findings)} 条")
+    for f in result.files:
+        if f.status == "rejected":
+            print(f"  拒收 {Path(f.file).name}：{f.reason}")
+    if result.missing:
+        print("  未报送：" + "、".join(result.missing))
+    print(f"\n全省汇总报告：{report}")
+
+
+def _check_output(output: Path, directory: Path) -> None:
+    from engine.consolidate import REPORT_MARKER
+
+    if output.exists() and output.is_dir():
+        raise UsageError(f"输出路径 {output} 是文件夹，请给出 .xlsx 文件名")
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"输出文件 {output} 应以 .xlsx 结尾")
+    inside = directory.resolve() in output.resolve().parents
+    if inside and output.exists() and not _is_report(output, REPORT_MARKER):
+        raise UsageError(f"输出文件 {output} 是报送文件夹中的一个报送文件，不能覆盖；请换一个文件名或位置")
+
+
+def _is_report(path: Path, marker: str) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return marker.encode() in zf.read("docProps/core.xml")[:65536]
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from engine.consolidate import consolidate
+    from engine.plan import load_plan_report
+    from engine.report_writer import write_report
+
+    directory, output = Path(args.directory), Path(args.output)
+    if not directory.is_dir():
+        raise UsageError(f"报送文件夹 {directory} 不存在或不是文件夹")
+    _check_output(output, directory)
+    plan = load_plan_report(args.plan)
+    total = sum(1 for p in directory.rglob("*") if p.is_file())
+    with tqdm(total=total, desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
+        result = consolidate(directory, plan, _as_of(args.as_of), exclude=(output,), on_file=lambda _: bar.update())
+    write_report(result, output)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    _print_consolidation(result, output)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from engine.demo import run_demo
+
+    out = Path(args.output)
+    print(f"生成示例：{out.resolve()}（全部报送单位的台账、示例数据、全省汇总）")
+    with tqdm(desc="生成并汇总", unit="步", disable=not sys.stderr.isatty()) as bar:
+        result = run_demo(out, _as_of(args.as_of), on_step=lambda _: bar.update())
+    print(f"示例报送台账：{result.submissions}")
+    _print_consolidation(result.consolidation, result.report)
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -166,6 +247,19 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--plan", help="计划编号或文件路径（默认按台账中记录的计划）")
     chk.add_argument("--json", action="store_true", help="输出 JSON")
     chk.set_defaults(func=cmd_check)
+
+    con = sub.add_parser("consolidate", help="汇总一个文件夹中的全部报送台账，生成全省汇总工作簿")
+    con.add_argument("directory", metavar="DIR", help="报送台账所在文件夹")
+    con.add_argument("-o", "--output", required=True, help="全省汇总工作簿 (.xlsx)")
+    con.add_argument("--as-of", help="统计截止日期 YYYY-MM-DD（默认今天，限于计划年度内）")
+    con.add_argument("--json", metavar="FILE", help="另存一份 JSON 结果")
+    con.add_argument("--plan", help="计划编号或文件路径")
+    con.set_defaults(func=cmd_consolidate)
+
+    demo = sub.add_parser("demo", help="用生成的示例台账演示全过程（生成、填报、汇总）")
+    demo.add_argument("-o", "--output", default="tidu-demo", help="输出文件夹（默认 tidu-demo）")
+    demo.add_argument("--as-of", help="统计截止日期 YYYY-MM-DD（默认今天，限于计划年度内）")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -15,12 +15,16 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from engine import guard
 from engine.catalogue import finding
 from engine.normalize import BadValue, clean_code, clean_text, is_blank, to_count, to_date, to_number
 from schemas import contract as c
 from schemas.contract import EntrySheet
 from schemas.entries import Activity, Enterprise, Meta, Participant, QuotaSeen, Submission
 from schemas.findings import Finding, Severity
+
+#: Every sheet the reader opens; the guard checks their extent before calamine loads them.
+READ_SHEETS = (*(s.name for s in c.ENTRY_SHEETS), c.META, c.PROGRESS, c.ANNEX3)
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "text": clean_text, "list": clean_text, "code": clean_code, "date": to_date,
@@ -163,6 +167,14 @@ def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submis
         reason = "不是文件" if Path(file).exists() else "文件不存在"
         return None, [finding("file-unreadable", file=file, reason=reason)]
     try:
+        inspection = guard.inspect(file, READ_SHEETS)
+    except guard.Rejected as rejected:
+        return None, [finding(rejected.code, file=file, reason=rejected.reason)]
+    except OSError as exc:
+        return None, [finding("file-unreadable", file=file, reason=f"无法打开（{exc.strerror or exc}）")]
+    if inspection.macros:
+        findings.append(finding("macros-present", file=file))
+    try:
         book = CalamineWorkbook.from_path(file)
         names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
@@ -193,6 +205,7 @@ def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submis
                                        name=r.values["name"]) for r in parsed["signin"]),
         quotas_seen=tuple(_read_quotas(book, names, tiers)),
         unusable_sheets=frozenset(unusable),
+        saved_at=inspection.saved_at,
     )
     return submission, findings
 

@@ -23,12 +23,12 @@ _COUNTIES = {  # a few county codes per prefecture (positions 3–8 of the credi
     "5326": ["532601", "532622"], "5328": ["532801", "532822"], "5329": ["532901", "532922"],
     "5331": ["533102", "533103"], "5333": ["533301", "533321"], "5334": ["533401", "533422"],
 }
-_BRANDS = list("云岭滇池金沙苍洱彩云春城高原普洱翡翠玉龙红土石林哀牢乌蒙") + ["七彩", "南诏", "雪山", "茶马"]
+_BRANDS = [*"云岭滇池金沙苍洱彩云春城高原普洱翡翠玉龙红土石林哀牢乌蒙", "七彩", "南诏", "雪山", "茶马"]
 _TRADES = ["精密机械", "生物科技", "食品", "电子", "新材料", "建材", "农业科技", "物流", "软件", "医药", "花卉",
            "茶业", "化工", "光电", "装备制造", "商贸", "文化传媒", "环保科技", "咖啡", "矿业"]
 _FORMS = ["有限公司", "股份有限公司", "有限责任公司"]
 _INDUSTRIES = ["制造业", "信息技术", "批发零售", "农林牧渔", "医药健康", "文化旅游", "建筑业", "交通物流"]
-# (revenue, main share, rd share, rd staff) ranges that satisfy each tier of the 2018 rules
+# revenue ranges (万元) that satisfy each tier of the 2018 rules
 _FIGURES = {
     "国家级小巨人": (12000, 60000), "省级小巨人": (5000, 30000), "规上工业企业": (2200, 20000),
     "成长型中小企业": (600, 3000), "小微企业": (20, 500),
@@ -46,9 +46,26 @@ def enterprise_name(rng: random.Random, place: str) -> str:
     return f"{place.rstrip('市州')}{brand}{rng.choice(_TRADES)}{rng.choice(_FORMS)}"
 
 
-def generate_rows(plan: Plan, centre: str, roster_size: int, sessions: int, seed: int = 0,
-                  as_of: dt.date | None = None, mistakes: int = 0) -> dict[str, list[list[Any]]]:
-    """Entries for one centre, as rows in header order for ``workbook.builder.build_workbook``."""
+def _split(total: int, weights: list[float], rng: random.Random) -> list[int]:
+    """``total`` items spread over weighted buckets."""
+    counts = [0] * len(weights)
+    for i in rng.choices(range(len(weights)), weights, k=total):
+        counts[i] += 1
+    return counts
+
+
+PYRAMID = [1, 2, 10, 8, 30]  # default tier weights: few giants, many small firms
+
+
+def generate_rows(plan: Plan, centre: str, roster: int | list[int], sessions: int | list[int], seed: int = 0,
+                  as_of: dt.date | None = None, mistakes: int = 0,
+                  known: dict[str, list[list[Any]]] | None = None) -> dict[str, list[list[Any]]]:
+    """Entries for one centre, as rows in header order for ``workbook.builder.build_workbook``.
+
+    ``roster`` and ``sessions`` are totals (spread over the tiers like the pyramid) or counts per
+    tier in the plan's order. Each session signs in enough of its tier's enterprises that the
+    roster is served about once over the year.
+    """
     rng = random.Random(f"{seed}:{centre}")
     unit = plan.unit(plan.unit_of(centre) or "")
     prefecture = unit.prefecture if unit else "昆明市"
@@ -56,52 +73,70 @@ def generate_rows(plan: Plan, centre: str, roster_size: int, sessions: int, seed
     end = min(as_of or dt.date(plan.year, 12, 31), dt.date(plan.year, 12, 31))
     days = max((end - dt.date(plan.year, 1, 1)).days, 0)
     tiers = plan.tier_labels
-    weights = [1, 2, 10, 8, 30]  # the pyramid: few giants, many small firms
-    roster: list[list[Any]] = []
+    weights = PYRAMID[: len(tiers)]
+    per_roster = roster if isinstance(roster, list) else _split(roster, weights, rng)
+    per_sessions = sessions if isinstance(sessions, list) else _split(sessions, weights, rng)
     by_tier: dict[str, list[list[Any]]] = {t: [] for t in tiers}
     codes: set[str] = set()
-    for _ in range(roster_size):
-        tier = rng.choices(tiers, weights[: len(tiers)])[0]
-        code = credit_code(rng, region)
-        while code in codes:
+    for tier, count in zip(tiers, per_roster, strict=True):
+        if known and tier in known:
+            by_tier[tier] = [list(row) for row in known[tier]]
+            codes.update(row[0] for row in known[tier])
+            continue
+        for _ in range(count):
             code = credit_code(rng, region)
-        codes.add(code)
-        low, high = _FIGURES.get(tier, (100, 1000))
-        revenue = round(rng.uniform(low, high), 1)
-        main = round(revenue * rng.uniform(0.75, 0.98), 1)
-        values = {"uscc": code, "name": enterprise_name(rng, prefecture), "tier": tier, "prefecture": prefecture,
-                  "industry": rng.choice(_INDUSTRIES), "revenue": revenue, "main_revenue": main,
-                  "revenue_growth": round(rng.uniform(-5, 35), 1), "rd_expense": round(revenue * rng.uniform(0.035, 0.08), 1),
-                  "rd_staff_share": round(rng.uniform(16, 40), 1), "employees": rng.randint(5, 2000),
-                  "contact": rng.choice("张王李赵刘陈杨黄周吴") + rng.choice(["老师", "经理", "主任"]),
-                  "phone": f"0871-6{rng.randint(1000000, 9999999)}"}
-        row = [values.get(col.key) for col in c.ROSTER.columns]
-        roster.append(row)
-        by_tier[tier].append(row)
+            while code in codes:
+                code = credit_code(rng, region)
+            codes.add(code)
+            by_tier[tier].append(enterprise_row(rng, code, tier, prefecture))
     activities: list[list[Any]] = []
     signins: list[list[Any]] = []
-    for i in range(sessions):
-        tier = rng.choices(tiers, weights[: len(tiers)])[0]
-        offered = [(cat, plan.session_quota(cat, tier)) for cat in plan.category_labels]
-        offered = [(cat, q) for cat, q in offered if q]
-        category = rng.choices([cat for cat, _ in offered], [q for _, q in offered])[0]
-        items = plan.content_items(category, tier)
-        pool = by_tier[tier] or roster
-        attendees = rng.sample(pool, min(len(pool), rng.randint(1, 6))) if pool else []
-        aid = f"HD{plan.year}-{i + 1:04d}"
-        date = dt.date(plan.year, 1, 1) + dt.timedelta(days=rng.randint(0, days))
-        values = {"id": aid, "date": date, "category": category, "tier": tier,
-                  "content": rng.choice(items) if items else None,
-                  "name": f"{date.month}月{category.removesuffix('服务')}{rng.choice(['专题活动', '对接会', '培训', '送服务进企业'])}",
-                  "form": rng.choice(plan.service_forms) if plan.service_forms else None,
-                  "enterprises": len(attendees), "attendees": len(attendees) * rng.randint(1, 3),
-                  "owner": rng.choice("张王李赵刘陈") + rng.choice("明华丽军芳伟"),
-                  "evidence": rng.choice(["签到表、照片", "会议通知、签到表", "服务记录单", None])}
-        activities.append([values.get(col.key) for col in c.ACTIVITY.columns])
-        signins.extend([aid, e[0], e[1]] for e in attendees)
-    rows = {"roster": roster, "activity": activities, "signin": signins}
+    number = 0
+    for tier, count in zip(tiers, per_sessions, strict=True):
+        offered = [(cat, q) for cat in plan.category_labels if (q := plan.session_quota(cat, tier))]
+        pool = by_tier[tier]
+        typical = max(1, round(2 * len(pool) / max(count, 1)))
+        for _ in range(count):
+            number += 1
+            category = rng.choices([cat for cat, _ in offered], [q for _, q in offered])[0]
+            attendees = rng.sample(pool, min(len(pool), rng.randint(1, typical))) if pool else []
+            aid = f"HD{plan.year}-{number:04d}"
+            activities.append(_activity(rng, plan, aid, tier, category, days, len(attendees)))
+            signins.extend([aid, e[0], e[1]] for e in attendees)
+    rng.shuffle(activities)
+    rows = {"roster": [row for tier in tiers for row in by_tier[tier]], "activity": activities, "signin": signins}
     _add_mistakes(rows, rng, mistakes, plan)
     return rows
+
+
+def enterprise_row(rng: random.Random, code: str, tier: str, prefecture: str) -> list[Any]:
+    """A plausible roster row for a given code and tier (figures fit the tier's criteria)."""
+    low, high = _FIGURES.get(tier, (100, 1000))
+    revenue = round(rng.uniform(low, high), 1)
+    values = {"uscc": code, "name": enterprise_name(rng, prefecture), "tier": tier, "prefecture": prefecture,
+              "industry": rng.choice(_INDUSTRIES), "revenue": revenue,
+              "main_revenue": round(revenue * rng.uniform(0.75, 0.98), 1),
+              "revenue_growth": round(rng.uniform(-5, 35), 1),
+              "rd_expense": round(revenue * rng.uniform(0.035, 0.08), 1),
+              "rd_staff_share": round(rng.uniform(16, 40), 1), "employees": rng.randint(5, 2000),
+              "contact": rng.choice("张王李赵刘陈杨黄周吴") + rng.choice(["老师", "经理", "主任"]),
+              "phone": f"0871-6{rng.randint(1000000, 9999999)}"}
+    return [values.get(col.key) for col in c.ROSTER.columns]
+
+
+def _activity(rng: random.Random, plan: Plan, aid: str, tier: str, category: str, days: int,
+              enterprises: int) -> list[Any]:
+    items = plan.content_items(category, tier)
+    date = dt.date(plan.year, 1, 1) + dt.timedelta(days=rng.randint(0, days))
+    kind = rng.choice(["专题活动", "对接会", "培训", "送服务进企业"])
+    values = {"id": aid, "date": date, "category": category, "tier": tier,
+              "content": rng.choice(items) if items else None,
+              "name": f"{date.month}月{tier}{category.removesuffix('服务')}{kind}",
+              "form": rng.choice(plan.service_forms) if plan.service_forms else None,
+              "enterprises": enterprises, "attendees": enterprises * rng.randint(1, 3),
+              "owner": rng.choice("张王李赵刘陈") + rng.choice("明华丽军芳伟"),
+              "evidence": rng.choice(["签到表、照片", "会议通知、签到表", "服务记录单", "签到表", None])}
+    return [values.get(col.key) for col in c.ACTIVITY.columns]
 
 
 def _add_mistakes(rows: dict[str, list[list[Any]]], rng: random.Random, count: int, plan: Plan) -> None:

@@ -87,3 +87,4 @@ class Submission:
     participants: tuple[Participant, ...] = ()
     quotas_seen: tuple[QuotaSeen, ...] = ()
     unusable_sheets: frozenset[str] = frozenset()  # entry sheets missing a required column
+    saved_at: dt.datetime | None = None  # when the workbook was last saved (docProps), for versions

@@ -195,6 +195,12 @@ class Plan(_Frozen):
         found = self.centre(centre)
         return found.unit if found else None
 
+    def province_targets(self) -> list[Target]:
+        """The whole province's targets per tier: the 附表3 totals row."""
+        row = self.annex3.totals
+        return [Target(tier=t.label, enterprises=row[2 * i], sessions=row[2 * i + 1])
+                for i, t in enumerate(self.tiers)]
+
     def targets(self, unit: str | None) -> list[Target]:
         """Targets per tier for a 附表3 unit; ``None`` means the provincial centre.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -20,7 +19,7 @@ from schemas.plan import Plan, TierRuleSet
 from workbook.entry_sheets import build_entry_sheet
 from workbook.plan_sheets import build_annex1, build_annex2, build_annex3, build_cover, build_lists, build_meta
 from workbook.progress_sheet import build_calc, build_findings_sheet, build_progress
-from workbook.xl import Formats
+from workbook.xl import Formats, atomic_path
 
 #: Rows to pre-fill per entry sheet key ("roster", "activity", "signin"), values in header order.
 Rows = Mapping[str, Sequence[Sequence[Any]]]
@@ -43,7 +42,7 @@ def workbook_filename(plan: Plan, centre: str) -> str:
 
 def build_workbook(path: str | Path, centre: str, plan: Plan | None = None,
                    rules: TierRuleSet | None = None, rows: Rows | None = None,
-                   created: dt.datetime | None = None) -> Path:
+                   created: dt.datetime | None = None, exported: dt.datetime | None = None) -> Path:
     """Write the workbook of one centre to ``path`` atomically and return the path.
 
     ``rows`` optionally pre-fills the entry sheets (used by the demo and tests); values are
@@ -57,27 +56,14 @@ def build_workbook(path: str | Path, centre: str, plan: Plan | None = None,
         raise UnknownCentreError(centre, plan)
     unit = plan.unit_of(centre)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~tidu-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        _write(Path(tmp), plan, rules, centre, unit, rows or {}, created or dt.datetime.now().replace(microsecond=0))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp:
+        _write(tmp, plan, rules, centre, unit, rows or {}, created or dt.datetime.now().replace(microsecond=0),
+               exported)
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _write(path: Path, plan: Plan, rules: TierRuleSet, centre: str, unit: str | None, rows: Rows,
-           created: dt.datetime) -> None:
+           created: dt.datetime, exported: dt.datetime | None) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": f"{centre} {plan.year}年企业梯度培育台账", "author": "tidu",
                          "company": plan.issuer})
@@ -90,7 +76,7 @@ def _write(path: Path, plan: Plan, rules: TierRuleSet, centre: str, unit: str | 
     build_annex1(book, plan, rules, fmts)
     build_annex2(book, plan, fmts)
     build_annex3(book, plan, fmts, unit)
-    build_meta(book, plan, fmts, centre, unit, created)
+    build_meta(book, plan, fmts, centre, unit, created, exported)
     build_lists(book, plan, fmts)
     build_calc(book)
     book.close()

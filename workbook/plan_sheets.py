@@ -161,7 +161,7 @@ def build_lists(book: Any, plan: Plan, fmts: Formats) -> None:
 
 
 def build_meta(book: Any, plan: Plan, fmts: Formats, centre: str, unit: str | None,
-               created: dt.datetime) -> None:
+               created: dt.datetime, exported: dt.datetime | None = None) -> None:
     """Hidden `_meta` sheet: key / value / 说明; date-times as real date-time cells."""
     ws = book.add_worksheet(c.META)
     values: dict[str, Any] = {
@@ -172,7 +172,7 @@ def build_meta(book: Any, plan: Plan, fmts: Formats, centre: str, unit: str | No
         "unit": unit or "",
         "submitter": "",
         "created_at": created,
-        "exported_at": None,
+        "exported_at": exported,
     }
     for j, h in enumerate(("键", "值", "说明")):
         ws.write_string(0, j, h, fmts.header)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -53,6 +58,7 @@ class Formats:
         self.subtitle = fmt(bold=True, font_size=12)
         self.label = fmt(bold=True, bg_color="#DDEBF7", border=1)
         self.cell = fmt(border=1, text_wrap=True, valign="top")
+        self.name = fmt(border=1)
         self.cell_center = fmt(border=1, align="center")
         self.cell_int = fmt(border=1, align="center", num_format="0")
         self.cell_num = fmt(border=1, align="center", num_format="0.0")
@@ -79,3 +85,23 @@ def write_value(sheet: Any, row: int, col: int, value: Any, fmts: Formats) -> No
         sheet.write_number(row, col, value)
     else:
         sheet.write_string(row, col, str(value))
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed over it when the block succeeds.
+
+    Readers never see half a file, and of two concurrent writers the last complete file wins.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~tidu-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

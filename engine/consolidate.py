@@ -1,0 +1,231 @@
+"""Consolidating a folder of submitted workbooks into the provincial picture (DESIGN §7).
+
+Every file in the folder is accounted for: used, superseded (an older version from the same
+centre), rejected (with the reason) or skipped (lock files, non-workbook files). Files are read
+in isolated worker processes (see ``engine.isolation``); one broken file never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from engine.catalogue import finding
+from engine.check import check_submission
+from engine.isolation import Crashed, run_isolated
+from engine.plan import PlanReport, load_plan_report
+from engine.reader import read_submission
+from engine.rollup import Tally, clamp_as_of, invalid_rows, progress
+from schemas import contract as c
+from schemas.entries import Meta
+from schemas.findings import Finding
+from schemas.results import SubmissionReport, TierProgress
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et"}
+REPORT_MARKER = "tidu-provincial-report"  # set as the report's docProps subject
+
+USED, SUPERSEDED, REJECTED, SKIPPED = "used", "superseded", "rejected", "skipped"
+STATUS_LABELS = {USED: "采用", SUPERSEDED: "被新版本取代", REJECTED: "拒收", SKIPPED: "跳过"}
+
+
+@dataclass
+class FileOutcome:
+    """What reading one file gave (built in a worker, so only plain, picklable data)."""
+
+    file: str
+    report: SubmissionReport
+    meta: Meta | None = None
+    saved_at: dt.datetime | None = None
+    tally: Tally | None = None
+    claims: dict[str, str] = field(default_factory=dict)  # credit code → enterprise name (valid roster rows)
+
+
+@dataclass
+class FileStatus:
+    file: str
+    status: str
+    centre: str | None = None
+    unit: str | None = None
+    reason: str = ""
+    exported_at: dt.datetime | None = None
+    saved_at: dt.datetime | None = None
+
+
+@dataclass
+class Consolidation:
+    """The provincial picture; ``to_json`` is the `--json` contract of DESIGN §9."""
+
+    plan: PlanReport
+    as_of: dt.date
+    files: list[FileStatus]
+    missing: list[str]
+    units: dict[str, list[TierProgress]]
+    province: list[TierProgress]
+    by_category: list[dict[str, Any]]
+    duplicates: list[dict[str, Any]]
+    findings: list[Finding]
+    provincial_centre: list[TierProgress] | None = None
+    reports: dict[str, SubmissionReport] = field(default_factory=dict)  # used files
+
+    def to_json(self) -> dict[str, Any]:
+        assert self.plan.plan is not None
+        return {
+            "plan": self.plan.plan.id,
+            "as_of": self.as_of.isoformat(),
+            "files": [{"file": f.file, "status": f.status, "centre": f.centre, "unit": f.unit, "reason": f.reason}
+                      for f in self.files],
+            "missing": self.missing,
+            "units": [{"unit": unit, "progress": [p.to_json() for p in rows]} for unit, rows in self.units.items()],
+            "province": {"progress": [p.to_json() for p in self.province], "by_category": self.by_category},
+            "duplicates": self.duplicates,
+            "findings": [f.to_json(with_file=True) for f in self.findings],
+        }
+
+
+def read_one(path: str, plan_ref: str | None, as_of: dt.date) -> FileOutcome:
+    """Read, validate and tally one file (runs in a worker process)."""
+    plan = load_plan_report(plan_ref)
+    assert plan.plan is not None
+    submission, findings = read_submission(path, plan.plan.tier_labels)
+    if submission is None:
+        return FileOutcome(path, SubmissionReport(file=path, plan=plan.plan.id, findings=findings))
+    report, tally = check_submission(submission, findings, plan, as_of)
+    bad = invalid_rows(report.findings)
+    claims = {e.uscc: e.name or "" for e in submission.enterprises
+              if e.uscc and (c.ROSTER.name, e.row) not in bad and c.ROSTER.name not in submission.unusable_sheets}
+    return FileOutcome(path, report, submission.meta, submission.saved_at, tally, claims)
+
+
+def _skip_reason(path: Path) -> str | None:
+    name = path.name
+    if name.startswith("~$") or name.startswith(".~lock."):
+        return "Excel/WPS 打开文件时生成的临时锁定文件"
+    if name.startswith("."):
+        return "隐藏文件"
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return f"不是工作簿文件（扩展名 {path.suffix or '无'}）"
+    return None
+
+
+def _rejection(outcome: FileOutcome, plan_id: str, registry: set[str]) -> str | None:
+    """Why a read file cannot be used as a submission, or None."""
+    file_level = [f for f in outcome.report.findings if f.code.startswith("file-")]
+    if file_level:
+        return file_level[0].message
+    meta = outcome.meta
+    if meta is None or meta.centre is None:
+        return "不是本系统的标准台账（缺少 _meta 报送信息），请使用 tidu 生成的模板填报"
+    if meta.centre not in registry:
+        return f"报送单位“{meta.centre}”不在报送单位名录中"
+    if meta.plan_id and meta.plan_id != plan_id:
+        return f"台账属于计划“{meta.plan_id}”，本次汇总的是“{plan_id}”"
+    return None
+
+
+def _version_key(outcome: FileOutcome, mtime: float) -> tuple:
+    meta = outcome.meta
+    oldest = dt.datetime.min
+    return ((meta.exported_at if meta else None) or oldest, outcome.saved_at or oldest, mtime)
+
+
+def consolidate(directory: str | Path, plan: PlanReport | None = None, as_of: dt.date | None = None,
+                exclude: tuple[Path, ...] = (), workers: int | None = None,
+                on_file: Callable[[str], None] | None = None) -> Consolidation:
+    """Consolidate every file under ``directory``; nothing in it is modified."""
+    plan = plan or load_plan_report()
+    the_plan = plan.plan
+    assert the_plan is not None
+    day = clamp_as_of(as_of, the_plan.year)
+    root = Path(directory)
+    excluded = {p.resolve() for p in exclude}
+    paths = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in excluded)
+    statuses: dict[str, FileStatus] = {}
+    to_read: list[str] = []
+    for path in paths:
+        reason = _skip_reason(path)
+        if reason:
+            statuses[str(path)] = FileStatus(str(path), SKIPPED, reason=reason)
+            if on_file:
+                on_file(str(path))
+        else:
+            to_read.append(str(path))
+    worker = partial(read_one, plan_ref=plan.source, as_of=day)
+    outcomes = run_isolated(worker, to_read, workers, on_done=(lambda item, _: on_file(item)) if on_file else None)
+
+    registry = set(the_plan.centre_names())
+    candidates: dict[str, list[tuple[tuple, FileOutcome]]] = defaultdict(list)
+    all_findings: list[Finding] = []
+    for path in to_read:
+        outcome = outcomes[path]
+        if isinstance(outcome, Crashed):
+            statuses[path] = FileStatus(path, REJECTED, reason=outcome.reason)
+            all_findings.append(finding("file-unsafe", file=path, reason=outcome.reason))
+            continue
+        all_findings.extend(f if f.file else f.model_copy(update={"file": path}) for f in outcome.report.findings)
+        reason = _rejection(outcome, the_plan.id, registry)
+        meta = outcome.meta
+        if reason:
+            statuses[path] = FileStatus(path, REJECTED, meta.centre if meta else None, None, reason)
+            continue
+        assert meta is not None and meta.centre is not None
+        candidates[meta.centre].append((_version_key(outcome, os.stat(path).st_mtime), outcome))
+
+    used: list[FileOutcome] = []
+    for centre, versions in candidates.items():
+        versions.sort(key=lambda v: v[0], reverse=True)
+        newest = versions[0][1]
+        used.append(newest)
+        unit = the_plan.unit_of(centre)
+        statuses[newest.file] = FileStatus(newest.file, USED, centre, unit, "",
+                                           newest.meta.exported_at if newest.meta else None, newest.saved_at)
+        for _, older in versions[1:]:
+            statuses[older.file] = FileStatus(older.file, SUPERSEDED, centre, unit,
+                                              f"同一报送单位有更新的版本：{Path(newest.file).name}",
+                                              older.meta.exported_at if older.meta else None, older.saved_at)
+    return _assemble(plan, day, [statuses[str(p)] for p in paths], used, all_findings)
+
+
+def _assemble(plan: PlanReport, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
+              findings: list[Finding]) -> Consolidation:
+    the_plan = plan.plan
+    assert the_plan is not None
+    by_unit: dict[str, Tally] = {}
+    province = Tally()
+    provincial: Tally | None = None
+    for outcome in sorted(used, key=lambda o: (o.meta.centre if o.meta else "", o.file)):
+        assert outcome.tally is not None and outcome.meta is not None and outcome.meta.centre is not None
+        province = province.merge(outcome.tally)
+        unit = the_plan.unit_of(outcome.meta.centre)
+        if unit is None:
+            provincial = outcome.tally if provincial is None else provincial.merge(outcome.tally)
+        else:
+            by_unit[unit] = by_unit[unit].merge(outcome.tally) if unit in by_unit else outcome.tally
+    units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan.year, day)
+             for u in the_plan.annex3.units}
+    centres_used = {o.meta.centre for o in used if o.meta}
+    claims: dict[str, dict[str, str]] = defaultdict(dict)
+    for outcome in used:
+        assert outcome.meta is not None and outcome.meta.centre is not None
+        for code, name in outcome.claims.items():
+            claims[code][outcome.meta.centre] = name
+    duplicates = [{"uscc": code, "centres": sorted(centres), "names": sorted(set(centres.values()))}
+                  for code, centres in sorted(claims.items()) if len(centres) > 1]
+    by_category = [{"category": cat, "tier": tier, "sessions": province.by_category[(cat, tier)],
+                    "quota": the_plan.session_quota(cat, tier)}
+                   for cat in the_plan.category_labels for tier in the_plan.tier_labels]
+    return Consolidation(
+        plan=plan, as_of=day, files=files,
+        missing=[name for name in the_plan.centre_names() if name not in centres_used],
+        units=units,
+        province=progress(province, the_plan.province_targets(), the_plan.year, day),
+        by_category=by_category, duplicates=duplicates, findings=findings,
+        provincial_centre=None if provincial is None else progress(
+            provincial, the_plan.targets(None), the_plan.year, day),
+        reports={o.file: o.report for o in used},
+    )

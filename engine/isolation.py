@@ -1,0 +1,100 @@
+"""Running one function per file in worker processes, so that a reader crash loses one file only.
+
+python-calamine aborts the whole process on some crafted files (a Rust allocation failure is not
+an exception). Workers run with a memory cap and a CPU-time budget per file; when a worker dies,
+the files that were in flight are retried one at a time in a fresh worker, which names the
+culprit; every other file's result is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+MEMORY_LIMIT = 2 * 1024**3  # per worker process, bytes of address space
+CPU_SECONDS_PER_FILE = 60
+
+
+@dataclass(frozen=True)
+class Crashed:
+    """The worker died while handling this item (out of memory, a native abort, CPU budget)."""
+
+    item: Any
+    reason: str
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, ValueError, OSError):  # Windows, or a lower limit already set
+        pass
+
+
+def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
+    try:
+        import resource
+
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent = int(used.ru_utime + used.ru_stime)
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        resource.setrlimit(resource.RLIMIT_CPU, (spent + CPU_SECONDS_PER_FILE, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+    return fn(item)
+
+
+def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
+                 on_done: Callable[[Any, Any], None] | None = None) -> dict[Any, Any]:
+    """``{item: fn(item) or Crashed}`` for every item; ``fn`` must be a picklable top-level function."""
+    queue = deque(items)
+    results: dict[Any, Any] = {}
+    workers = max(1, workers or os.cpu_count() or 1)
+
+    def record(item: Any, value: Any) -> None:
+        results[item] = value
+        if on_done:
+            on_done(item, value)
+
+    while queue:
+        lost = _run_pool(fn, queue, workers, record)
+        # What was in flight when a worker died is retried alone, so the culprit is known.
+        for item in lost:
+            if _run_pool(fn, deque([item]), 1, record):
+                record(item, Crashed(item, "读取此文件时程序异常退出（内存或时间超限，或文件结构恶意构造）"))
+    return results
+
+
+def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int,
+              record: Callable[[Any, Any], None]) -> list[Any]:
+    """Run items from ``queue`` with at most ``workers`` in flight; stop when a worker dies and
+    return the items that were in flight then (not recorded); unstarted items stay queued."""
+    with ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_limit_memory) as pool:
+        in_flight: dict[Future, Any] = {}
+        while queue or in_flight:
+            while queue and len(in_flight) < workers:
+                item = queue.popleft()
+                in_flight[pool.submit(_with_cpu_budget, fn, item)] = item
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = in_flight.pop(future)
+                try:
+                    record(item, future.result())
+                except BrokenProcessPool:
+                    lost = [item, *in_flight.values()]
+                    for other in in_flight:
+                        other.cancel()
+                    return lost
+                except MemoryError:
+                    record(item, Crashed(item, "读取此文件时内存不足（文件过大或结构异常）"))
+                except Exception as exc:  # a bug must not lose the other files; it is reported
+                    record(item, Crashed(item, f"处理此文件时出错（{type(exc).__name__}: {exc}）"))
+    return []
