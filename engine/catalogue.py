@@ -53,7 +53,7 @@ _TYPES = [
     # --- reading a workbook ----------------------------------------------------------------
     FindingType("file-unreadable", "文件无法读取", E, "无法读取此文件：{reason}"),
     FindingType("file-format", "不是 .xlsx 工作簿", E, "文件格式不对：{reason}"),
-    FindingType("file-encrypted", "工作簿有密码", E, "{reason}"),
+    FindingType("file-encrypted", "工作簿有密码", E, "无法读取加密的工作簿：{reason}"),
     FindingType("file-unsafe", "文件不安全，已拒绝", E, "出于安全考虑未读取此文件：{reason}"),
     FindingType("macros-present", "工作簿含有宏", W,
                 "工作簿含有宏（VBA），已读取数据，宏不会被运行；请报送不含宏的 .xlsx"),

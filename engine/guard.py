@@ -56,7 +56,7 @@ def _sniff(head: bytes, path: Path) -> None:
     if head.startswith(_OLE2):
         raw = path.read_bytes()[: 4 * 1024 * 1024]
         if "EncryptedPackage".encode("utf-16-le") in raw:
-            raise Rejected("file-encrypted", "工作簿设置了打开密码，无法读取；请取消密码后另存为 .xlsx 再报送")
+            raise Rejected("file-encrypted", "工作簿设置了打开密码；请取消密码后另存为 .xlsx 再报送")
         raise Rejected("file-format", "这是旧版 Excel 97-2003 (.xls) 文件；请在 Excel/WPS 中另存为 .xlsx 再报送")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return
@@ -91,7 +91,7 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             ratio = info.file_size // max(info.compress_size, 1)
             raise Rejected("file-unsafe", f"“{info.filename}”解压后膨胀 {ratio} 倍（压缩炸弹），已拒绝")
         if info.flag_bits & 0x1:
-            raise Rejected("file-encrypted", "工作簿内容已加密，无法读取；请取消密码后再报送")
+            raise Rejected("file-encrypted", "工作簿内容已加密；请取消密码后再报送")
     if total > MAX_UNCOMPRESSED:
         raise Rejected("file-unsafe", f"解压后共 {total // (1024 * 1024)} MB，超过上限，疑为压缩炸弹")
     return {info.filename: info for info in infos}

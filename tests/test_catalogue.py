@@ -10,8 +10,8 @@ import pytest
 from engine.catalogue import CATALOGUE, finding
 
 ROOT = Path(__file__).resolve().parents[1]
-# finding("code", ...), ctx.at("code", ...), BadValue("code")
-EMITTED = re.compile(r'(?:finding|\.at|BadValue)\(\s*"([a-z0-9-]+)"')
+# finding("code", ...), ctx.at("code", ...), BadValue("code"), Rejected("code", ...)
+EMITTED = re.compile(r'(?:finding|\.at|BadValue|Rejected)\(\s*"([a-z0-9-]+)"')
 
 
 def _emitted_codes() -> set[str]:

@@ -182,7 +182,7 @@ def test_unreadable_file(tmp_path, plan_report):
     path = tmp_path / "fake.xlsx"
     path.write_bytes(b"this is not a workbook")
     report = check_file(path, plan_report)
-    assert _found(report) == {("file-unreadable", None, None, None)}
+    assert _found(report) == {("file-format", None, None, None)}  # text, not a workbook
     assert not report.valid and report.progress == []
 
 
