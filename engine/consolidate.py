@@ -156,39 +156,55 @@ def consolidate(directory: str | Path, plan: PlanReport | None = None, as_of: dt
         else:
             to_read.append(str(path))
     worker = partial(read_one, plan_ref=plan.source, as_of=day)
-    outcomes = run_isolated(worker, to_read, workers, on_done=(lambda item, _: on_file(item)) if on_file else None)
-
     registry = set(the_plan.centre_names())
-    candidates: dict[str, list[tuple[tuple, FileOutcome]]] = defaultdict(list)
-    all_findings: list[Finding] = []
-    for path in to_read:
-        outcome = outcomes[path]
+    newest: dict[str, tuple[tuple, FileOutcome]] = {}  # centre → its newest version so far
+    older: dict[str, list[FileOutcome]] = defaultdict(list)
+    findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
+    for path, outcome in run_isolated(worker, to_read, workers):
+        if on_file:
+            on_file(path)
         if isinstance(outcome, Crashed):
             statuses[path] = FileStatus(path, REJECTED, reason=outcome.reason)
-            all_findings.append(finding("file-unsafe", file=path, reason=outcome.reason))
+            findings[path] = [finding("file-unsafe", file=path, reason=outcome.reason)]
             continue
-        all_findings.extend(f if f.file else f.model_copy(update={"file": path}) for f in outcome.report.findings)
         reason = _rejection(outcome, the_plan.id, registry)
         meta = outcome.meta
         if reason:
             statuses[path] = FileStatus(path, REJECTED, meta.centre if meta else None, None, reason)
+            findings[path] = _with_file(outcome.report.findings, path)
             continue
         assert meta is not None and meta.centre is not None
-        candidates[meta.centre].append((_version_key(outcome, os.stat(path).st_mtime), outcome))
+        key = _version_key(outcome, os.stat(path).st_mtime)
+        current = newest.get(meta.centre)
+        if current is None or key > current[0]:
+            if current is not None:
+                older[meta.centre].append(_drop_detail(current[1], findings))
+            newest[meta.centre] = (key, outcome)
+            findings[path] = _with_file(outcome.report.findings, path)
+        else:
+            older[meta.centre].append(_drop_detail(outcome, findings))
 
-    used: list[FileOutcome] = []
-    for centre, versions in candidates.items():
-        versions.sort(key=lambda v: v[0], reverse=True)
-        newest = versions[0][1]
-        used.append(newest)
+    used = [outcome for _, outcome in newest.values()]
+    for centre, (_, outcome) in newest.items():
         unit = the_plan.unit_of(centre)
-        statuses[newest.file] = FileStatus(newest.file, USED, centre, unit, "",
-                                           newest.meta.exported_at if newest.meta else None, newest.saved_at)
-        for _, older in versions[1:]:
-            statuses[older.file] = FileStatus(older.file, SUPERSEDED, centre, unit,
-                                              f"同一报送单位有更新的版本：{Path(newest.file).name}",
-                                              older.meta.exported_at if older.meta else None, older.saved_at)
-    return _assemble(plan, day, [statuses[str(p)] for p in paths], used, all_findings)
+        statuses[outcome.file] = FileStatus(outcome.file, USED, centre, unit, "",
+                                            outcome.meta.exported_at if outcome.meta else None, outcome.saved_at)
+        for old in older[centre]:
+            statuses[old.file] = FileStatus(old.file, SUPERSEDED, centre, unit,
+                                            f"同一报送单位有更新的版本：{Path(outcome.file).name}",
+                                            old.meta.exported_at if old.meta else None, old.saved_at)
+    ordered = [f for path in to_read for f in findings.get(path, ())]
+    return _assemble(plan, day, [statuses[str(p)] for p in paths], used, ordered)
+
+
+def _with_file(findings: list[Finding], path: str) -> list[Finding]:
+    return [f if f.file else f.model_copy(update={"file": path}) for f in findings]
+
+
+def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> FileOutcome:
+    """A superseded version keeps only what 报送情况 shows (memory stays bounded by centres)."""
+    findings.pop(outcome.file, None)
+    return FileOutcome(outcome.file, SubmissionReport(file=outcome.file), outcome.meta, outcome.saved_at)
 
 
 def _assemble(plan: PlanReport, day: dt.date, files: list[FileStatus], used: list[FileOutcome],

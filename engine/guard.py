@@ -216,11 +216,13 @@ def inspect(path: str | Path, sheets: Iterable[str] = ()) -> Inspection:
                 raise Rejected("file-unreadable", "工作簿结构 (xl/workbook.xml) 已损坏") from None
             for sheet in sheets:
                 part = parts.get(sheet)
-                if part and part in infos:
+                if part and part not in infos:
+                    raise Rejected("file-unreadable", f"工作表《{sheet}》的内容 ({part}) 在文件中缺失，文件不完整")
+                if part:
                     _check_extent(zf, part, sheet)
             macros = "xl/vbaProject.bin" in infos
             return Inspection(macros=macros, saved_at=_saved_at(zf))
     except zipfile.BadZipFile:
         raise Rejected("file-unreadable", "文件已损坏或不完整（可能传输中断），请重新导出后报送") from None
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error) as exc:
-        raise Rejected("file-unreadable", f"文件已损坏（{type(exc).__name__}），请重新导出后报送") from None
+    except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error):
+        raise Rejected("file-unreadable", "文件中的压缩数据已损坏，请重新导出后报送") from None

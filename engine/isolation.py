@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,7 +28,15 @@ class Crashed:
     reason: str
 
 
-def _limit_memory() -> None:
+def _prepare_worker() -> None:
+    """Cap the worker's memory; silence its stderr, since a crash there is expected and reported
+    (a native abort would otherwise print a Rust backtrace over the user's terminal)."""
+    import faulthandler
+
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     try:
         import resource
 
@@ -52,32 +60,30 @@ def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
     return fn(item)
 
 
-def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None,
-                 on_done: Callable[[Any, Any], None] | None = None) -> dict[Any, Any]:
-    """``{item: fn(item) or Crashed}`` for every item; ``fn`` must be a picklable top-level function."""
+def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
+                 workers: int | None = None) -> Iterator[tuple[Any, Any]]:
+    """Yield ``(item, fn(item))`` — or ``(item, Crashed)`` — for every item, as they finish.
+
+    ``fn`` must be a picklable top-level function. Results are not kept here, so a caller that
+    folds them as they come holds memory for what it keeps, not for every file.
+    """
     queue = deque(items)
-    results: dict[Any, Any] = {}
     workers = max(1, workers or os.cpu_count() or 1)
-
-    def record(item: Any, value: Any) -> None:
-        results[item] = value
-        if on_done:
-            on_done(item, value)
-
     while queue:
-        lost = _run_pool(fn, queue, workers, record)
+        lost: list[Any] = []
+        yield from _run_pool(fn, queue, workers, lost)
         # What was in flight when a worker died is retried alone, so the culprit is known.
         for item in lost:
-            if _run_pool(fn, deque([item]), 1, record):
-                record(item, Crashed(item, "读取此文件时程序异常退出（内存或时间超限，或文件结构恶意构造）"))
-    return results
+            retry: list[Any] = []
+            yield from _run_pool(fn, deque([item]), 1, retry)
+            if retry:
+                yield item, Crashed(item, "读取此文件时程序异常退出（内存或时间超限，或文件结构恶意构造）")
 
 
-def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int,
-              record: Callable[[Any, Any], None]) -> list[Any]:
-    """Run items from ``queue`` with at most ``workers`` in flight; stop when a worker dies and
-    return the items that were in flight then (not recorded); unstarted items stay queued."""
-    with ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_limit_memory) as pool:
+def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """Run items from ``queue`` with at most ``workers`` in flight. When a worker dies, stop and
+    put the items that were in flight into ``lost``; unstarted items stay queued."""
+    with ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_prepare_worker) as pool:
         in_flight: dict[Future, Any] = {}
         while queue or in_flight:
             while queue and len(in_flight) < workers:
@@ -87,14 +93,14 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int,
             for future in done:
                 item = in_flight.pop(future)
                 try:
-                    record(item, future.result())
+                    value = future.result()
                 except BrokenProcessPool:
-                    lost = [item, *in_flight.values()]
+                    lost.extend([item, *in_flight.values()])
                     for other in in_flight:
                         other.cancel()
-                    return lost
+                    return
                 except MemoryError:
-                    record(item, Crashed(item, "读取此文件时内存不足（文件过大或结构异常）"))
+                    value = Crashed(item, "读取此文件时内存不足（文件过大或结构异常）")
                 except Exception as exc:  # a bug must not lose the other files; it is reported
-                    record(item, Crashed(item, f"处理此文件时出错（{type(exc).__name__}: {exc}）"))
-    return []
+                    value = Crashed(item, f"处理此文件时出错（{type(exc).__name__}: {exc}）")
+                yield item, value

@@ -159,6 +159,29 @@ def _read_quotas(book: CalamineWorkbook, names: Sequence[str], tiers: Sequence[s
     return seen
 
 
+def _read_book(book: CalamineWorkbook, names: list[str], file: str, tiers: Sequence[str],
+               findings: list[Finding]) -> tuple[Meta, dict[str, list[_Row]], set[str], list[QuotaSeen]]:
+    meta = _read_meta(book, names)
+    if meta is None:
+        findings.append(finding("meta-missing", file=file, sheet=c.META))
+        meta = Meta()
+    parsed: dict[str, list[_Row]] = {}
+    unusable = set()
+    for spec in c.ENTRY_SHEETS:
+        if spec.name not in names:
+            findings.append(finding("sheet-missing", file=file, sheet=spec.name))
+            unusable.add(spec.name)
+            parsed[spec.key] = []
+            continue
+        reader = _SheetReader(spec, _sheet_rows(book, spec.name), file, findings)
+        if not reader.usable:
+            unusable.add(spec.name)
+        parsed[spec.key] = list(reader)
+    return meta, parsed, unusable, _read_quotas(book, names, tiers)
+
+
+
+
 def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submission | None, list[Finding]]:
     """Read one workbook; ``tiers`` (the plan's labels) locate the target figures it shows."""
     file = str(path)
@@ -179,22 +202,10 @@ def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submis
         names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
         return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
-    meta = _read_meta(book, names)
-    if meta is None:
-        findings.append(finding("meta-missing", file=file, sheet=c.META))
-        meta = Meta()
-    parsed: dict[str, list[_Row]] = {}
-    unusable = set()
-    for spec in c.ENTRY_SHEETS:
-        if spec.name not in names:
-            findings.append(finding("sheet-missing", file=file, sheet=spec.name))
-            unusable.add(spec.name)
-            parsed[spec.key] = []
-            continue
-        reader = _SheetReader(spec, _sheet_rows(book, spec.name), file, findings)
-        if not reader.usable:
-            unusable.add(spec.name)
-        parsed[spec.key] = list(reader)
+    try:
+        meta, parsed, unusable, quotas = _read_book(book, names, file, tiers, findings)
+    except Exception as exc:  # a part calamine cannot parse (corrupt sheet, missing part)
+        return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
     submission = Submission(
         file=file,
         meta=meta,
@@ -203,7 +214,7 @@ def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submis
                          for r in parsed["activity"]),
         participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
                                        name=r.values["name"]) for r in parsed["signin"]),
-        quotas_seen=tuple(_read_quotas(book, names, tiers)),
+        quotas_seen=tuple(quotas),
         unusable_sheets=frozenset(unusable),
         saved_at=inspection.saved_at,
     )

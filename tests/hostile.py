@@ -1,0 +1,196 @@
+"""Makers of hostile and broken files, built in a folder (used by tests and bench/bench_hostile.py).
+
+Each maker writes one file into ``folder`` from a good tidu workbook ``good`` (where it needs
+one) and returns its path. The makers never touch ../shared.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "calamine-tests"
+
+_CT = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+       'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+       'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+       'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+       '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+       'officedocument.spreadsheetml.worksheet+xml"/></Types>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+         '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_WB = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+       '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+       '<sheet name="服务活动" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_WB_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+               'spreadsheetml/2006/main"><sheetData>')
+_SHEET_TAIL = "</sheetData></worksheet>"
+
+
+def _package(path: Path, sheet_xml: bytes | Callable[[zipfile.ZipFile], None], prolog: str = "") -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", _CT)
+        zf.writestr("_rels/.rels", _RELS)
+        zf.writestr("xl/workbook.xml", _WB)
+        zf.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
+        if callable(sheet_xml):
+            sheet_xml(zf)
+        else:
+            zf.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return path
+
+
+def entity_bomb(folder: Path, good: Path) -> Path:
+    """Billion laughs in a sheet part."""
+    lol = '<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)) + "]>"
+    xml = (f'<?xml version="1.0"?>{lol}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    return _package(folder / "实体炸弹.xlsx", xml.encode())
+
+
+def external_entity(folder: Path, good: Path) -> Path:
+    """XXE: an external entity that would read a local file."""
+    xml = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+           '<c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>')
+    return _package(folder / "外部实体.xlsx", xml.encode())
+
+
+def zip_bomb(folder: Path, good: Path, megabytes: int = 300) -> Path:
+    """A sheet part that inflates to hundreds of megabytes (millions of cells) from a small file."""
+    row = b"".join(b'<c r="%s1"><v>0</v></c>' % col.encode() for col in ("A", "B", "C", "D", "E", "F", "G", "H"))
+
+    def write(zf: zipfile.ZipFile) -> None:
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            fh.write(_SHEET_HEAD.encode())
+            block = b'<row r="1">' + row + b"</row>"
+            chunk = block * (1024 * 1024 // len(block))
+            for _ in range(megabytes):
+                fh.write(chunk)
+            fh.write(_SHEET_TAIL.encode())
+
+    return _package(folder / "压缩炸弹.xlsx", write)
+
+
+def far_cells(folder: Path, good: Path) -> Path:
+    """Two cells, at A1 and XFD1048576: a dense reader allocates 17 billion cells (calamine aborts)."""
+    xml = (_SHEET_HEAD + '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c>'
+           "</row>" + _SHEET_TAIL)
+    return _package(folder / "两个远端单元格.xlsx", xml.encode())
+
+
+def million_styled_rows(folder: Path, good: Path) -> Path:
+    """A real tidu workbook whose 服务活动 sheet carries a million styled, empty rows."""
+    path = folder / "百万空行.xlsx"
+    part = _sheet_part(good, "服务活动")
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == part:
+                end = data.rindex(b"</sheetData>")
+                rows = b"".join(b'<row r="%d" s="1" customFormat="1" ht="15"/>' % i for i in range(60000, 1060000))
+                data = data[:end] + rows + data[end:]
+            dst.writestr(info, data)
+    return path
+
+
+def _sheet_part(path: Path, name: str) -> str:
+    import re
+
+    with zipfile.ZipFile(path) as zf:
+        workbook = zf.read("xl/workbook.xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    rid = re.search(rf'<sheet name="{name}" sheetId="\d+" r:id="(rId\d+)"', workbook).group(1)
+    target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + (target.group(1) or target.group(2)).lstrip("/").removeprefix("xl/")
+
+
+def xls_renamed(folder: Path, good: Path) -> Path:
+    path = folder / "旧版xls改名.xlsx"
+    shutil.copyfile(REALWORLD / "date.xls", path)
+    return path
+
+
+def csv_renamed(folder: Path, good: Path) -> Path:
+    path = folder / "csv改名.xlsx"
+    path.write_text("统一社会信用代码,企业名称\n91530100MA6K000001,某公司\n", encoding="utf-8")
+    return path
+
+
+def html_renamed(folder: Path, good: Path) -> Path:
+    path = folder / "网页改名.xlsx"
+    path.write_text("<html><body><table><tr><td>活动编号</td></tr></table></body></html>", encoding="utf-8")
+    return path
+
+
+def empty_file(folder: Path, good: Path) -> Path:
+    path = folder / "空文件.xlsx"
+    path.write_bytes(b"")
+    return path
+
+
+def password_protected(folder: Path, good: Path) -> Path:
+    path = folder / "有密码.xlsx"
+    shutil.copyfile(REALWORLD / "pass_protected.xlsx", path)
+    return path
+
+
+def truncated(folder: Path, good: Path) -> Path:
+    path = folder / "传输中断.xlsx"
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def bit_flipped(folder: Path, good: Path) -> Path:
+    """Bytes flipped inside the compressed 服务活动 sheet."""
+    path = folder / "比特翻转.xlsx"
+    data = bytearray(good.read_bytes())
+    part = _sheet_part(good, "服务活动")
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo(part)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 20, start + min(info.compress_size, 400), 7):
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+def missing_sheet_part(folder: Path, good: Path) -> Path:
+    path = folder / "缺少工作表部件.xlsx"
+    part = _sheet_part(good, "服务活动")
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != part:
+                dst.writestr(info, src.read(info.filename))
+    return path
+
+
+def with_macros(folder: Path, good: Path) -> Path:
+    """The good workbook saved as .xlsm with a VBA project (never run, only flagged)."""
+    path = folder / f"{good.stem}.xlsm"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml")
+                data = data.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/'
+                                                 b'vnd.ms-office.vbaProject"/></Types>')
+            dst.writestr(info, data)
+        dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"Attribute VB_Name")
+    return path
+
+
+REJECTED_CASES = {
+    "entity-bomb": entity_bomb, "external-entity": external_entity, "zip-bomb": zip_bomb,
+    "far-cells": far_cells, "xls-renamed": xls_renamed, "csv-renamed": csv_renamed, "html-renamed": html_renamed,
+    "empty": empty_file, "password": password_protected, "truncated": truncated, "bit-flipped": bit_flipped,
+    "missing-sheet-part": missing_sheet_part,
+}
