@@ -27,6 +27,10 @@ MAX_SHEET_CELLS = 5_000_000  # rows × columns spanned by the valued cells of a 
 PROLOG_BYTES = 64 * 1024  # the XML prolog (where DOCTYPE would be) must end within this
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Cells with content, written the usual way (r first, no namespace prefix): one C-speed pass.
+_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
+# Anything else (a prefix such as <x:c, or attributes in another order) takes the general path.
+_UNUSUAL_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c\b|<c\s(?!r=)")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 _ROOT = re.compile(rb"<[A-Za-z_]")
@@ -156,14 +160,18 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
             data = tail + chunk
             cut = data.rfind(b"<")
             scan, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-            for match in _CELL_TAG.finditer(scan):
-                attrs = match.group(1)
-                if attrs.endswith(b"/"):
-                    continue  # a styled empty cell: readers skip it
-                ref = _CELL_REF.search(attrs)
-                if ref:
-                    max_col = max(max_col, _col_number(ref.group(1)))
-                    max_row = max(max_row, int(ref.group(2)))
+            if _UNUSUAL_CELL.search(scan):
+                refs = []
+                for match in _CELL_TAG.finditer(scan):
+                    attrs = match.group(1)
+                    ref = None if attrs.endswith(b"/") else _CELL_REF.search(attrs)  # styled empty: skipped
+                    if ref:
+                        refs.append((ref.group(1), ref.group(2)))
+            else:
+                refs = _VALUED_CELL.findall(scan)
+            if refs:
+                max_col = max(max_col, max(_col_number(c) for c in {c for c, _ in refs}))
+                max_row = max(max_row, max(int(r) for _, r in refs))
     if max_row * max_col > MAX_SHEET_CELLS:
         raise Rejected("file-unsafe", f"工作表《{sheet}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
                                       "疑为恶意构造的文件，已拒绝")

@@ -88,13 +88,18 @@ def _read_yaml(path: Path) -> Any:
         return yaml.safe_load(fh)
 
 
+@lru_cache(maxsize=1)
+def _newest_shipped_plan() -> Path:
+    candidates = sorted(PLANS_DIR.glob("*.yaml"))
+    if not candidates:
+        raise FileNotFoundError(PLANS_DIR)
+    return max(candidates, key=lambda p: (_read_yaml(p) or {}).get("year", 0))
+
+
 def resolve_plan_path(plan: str | Path | None) -> Path:
     """A plan given by path or by id (``yunnan-2021``); None means the newest plan shipped."""
     if plan is None:
-        candidates = sorted(PLANS_DIR.glob("*.yaml"))
-        if not candidates:
-            raise FileNotFoundError(PLANS_DIR)
-        return max(candidates, key=lambda p: (_read_yaml(p) or {}).get("year", 0))
+        return _newest_shipped_plan()
     path = Path(plan)
     if path.suffix in {".yaml", ".yml"} or path.exists():
         return path

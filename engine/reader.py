@@ -55,32 +55,44 @@ class _SheetReader:
         self.usable = all(col.key in self.index for col in spec.columns if col.required)
 
     def __iter__(self) -> Iterator[_Row]:
+        # Cleaners return None for blank cells, so one call per non-empty cell tells blank from
+        # value; required-missing is reported only once the row is known not to be blank.
+        plan = [(col, self.index.get(col.key), _CLEANERS[col.kind]) for col in self.spec.columns]
+        name = self.spec.name
         for i in range(1, len(self.rows)):
             raw = self.rows[i]
-            if all(is_blank(v) for v in raw):
+            width = len(raw)
+            values: dict[str, Any] = {}
+            filled = False
+            missing = []
+            for column, j, cleaner in plan:
+                cell = raw[j] if j is not None and j < width else None
+                value = None
+                if cell is not None and cell != "":
+                    try:
+                        value = cleaner(cell)
+                    except BadValue as bad:
+                        filled = True
+                        values[column.key] = None
+                        self._bad(bad, column, cell, i + 1)
+                        continue
+                values[column.key] = value
+                if value is not None:
+                    filled = True
+                elif column.required and j is not None:
+                    missing.append(column)
+            if not filled:
                 continue  # blank and trailing rows
-            values = {}
-            for column in self.spec.columns:
-                j = self.index.get(column.key)
-                cell = raw[j] if j is not None and j < len(raw) else None
-                values[column.key] = self._clean(column, cell, i + 1)
+            self.findings.extend(finding("required-missing", file=self.file, sheet=name, row=i + 1,
+                                         column=column.header) for column in missing)
             yield _Row(i + 1, values)
 
-    def _clean(self, column: c.Column, cell: Any, number: int) -> Any:
-        if is_blank(cell):
-            if column.required and column.key in self.index:
-                self.findings.append(finding("required-missing", file=self.file, sheet=self.spec.name,
-                                             row=number, column=column.header))
-            return None
-        try:
-            return _CLEANERS[column.kind](cell)
-        except BadValue as bad:
-            # Roster figures are optional and only feed warnings: a bad one is a warning.
-            severity = Severity.WARNING if self.spec is c.ROSTER else None
-            shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
-            self.findings.append(finding(bad.code, file=self.file, sheet=self.spec.name, row=number,
-                                         column=column.header, value=shown, severity=severity))
-            return None
+    def _bad(self, bad: BadValue, column: c.Column, cell: Any, number: int) -> None:
+        # Roster figures are optional and only feed warnings: a bad one is a warning.
+        severity = Severity.WARNING if self.spec is c.ROSTER else None
+        shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
+        self.findings.append(finding(bad.code, file=self.file, sheet=self.spec.name, row=number,
+                                     column=column.header, value=shown, severity=severity))
 
 
 def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
