@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -52,19 +52,12 @@ class Context:
     @cached_property
     def activity_rows(self) -> dict[str, int]:
         """First row of each activity id."""
-        rows: dict[str, int] = {}
-        for a in self.submission.activities:
-            if a.id is not None:
-                rows.setdefault(a.id, a.row)
-        return rows
+        return _first_rows((a.id, a.row) for a in self.submission.activities)
 
     @cached_property
     def roster_rows(self) -> dict[str, int]:
-        rows: dict[str, int] = {}
-        for e in self.submission.enterprises:
-            if e.uscc is not None:
-                rows.setdefault(e.uscc, e.row)
-        return rows
+        """First row of each credit code on the roster."""
+        return _first_rows((e.uscc, e.row) for e in self.submission.enterprises)
 
     def at(self, code: str, sheet: str, row: int | None = None, column: str | None = None,
            value: object = None, **params: object) -> Finding:
@@ -72,6 +65,14 @@ class Context:
 
 
 ROSTER, ACTIVITY, SIGNIN = c.ROSTER, c.ACTIVITY, c.SIGNIN
+
+
+def _first_rows(pairs: Iterable[tuple[str | None, int]]) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for key, row in pairs:
+        if key is not None:
+            rows.setdefault(key, row)
+    return rows
 
 
 def _h(sheet: c.EntrySheet, key: str) -> str:

@@ -112,34 +112,26 @@ def _sheet_part(path: Path, name: str) -> str:
     return "xl/" + (target.group(1) or target.group(2)).lstrip("/").removeprefix("xl/")
 
 
-def xls_renamed(folder: Path, good: Path) -> Path:
-    path = folder / "旧版xls改名.xlsx"
-    shutil.copyfile(REALWORLD / "date.xls", path)
-    return path
+def _file_with(name: str, data: bytes) -> Callable[[Path, Path], Path]:
+    def make(folder: Path, good: Path) -> Path:
+        (folder / name).write_bytes(data)
+        return folder / name
+    return make
 
 
-def csv_renamed(folder: Path, good: Path) -> Path:
-    path = folder / "csv改名.xlsx"
-    path.write_text("统一社会信用代码,企业名称\n91530100MA6K000001,某公司\n", encoding="utf-8")
-    return path
+def _realworld_copy(name: str, source: str) -> Callable[[Path, Path], Path]:
+    def make(folder: Path, good: Path) -> Path:
+        shutil.copyfile(REALWORLD / source, folder / name)
+        return folder / name
+    return make
 
 
-def html_renamed(folder: Path, good: Path) -> Path:
-    path = folder / "网页改名.xlsx"
-    path.write_text("<html><body><table><tr><td>活动编号</td></tr></table></body></html>", encoding="utf-8")
-    return path
-
-
-def empty_file(folder: Path, good: Path) -> Path:
-    path = folder / "空文件.xlsx"
-    path.write_bytes(b"")
-    return path
-
-
-def password_protected(folder: Path, good: Path) -> Path:
-    path = folder / "有密码.xlsx"
-    shutil.copyfile(REALWORLD / "pass_protected.xlsx", path)
-    return path
+xls_renamed = _realworld_copy("旧版xls改名.xlsx", "date.xls")
+password_protected = _realworld_copy("有密码.xlsx", "pass_protected.xlsx")
+csv_renamed = _file_with("csv改名.xlsx", "统一社会信用代码,企业名称\n91530100MA6K000001,某公司\n".encode())
+html_renamed = _file_with("网页改名.xlsx",
+                          "<html><body><table><tr><td>活动编号</td></tr></table></body></html>".encode())
+empty_file = _file_with("空文件.xlsx", b"")
 
 
 def truncated(folder: Path, good: Path) -> Path:

@@ -59,25 +59,24 @@ def test_all_hostile_files_in_one_folder(tmp_path, good_dir, plan_report):
     assert {name: statuses[name][0] for name in GOOD} == {name: "used" for name in GOOD}
 
 
-def test_million_styled_empty_rows_are_read(tmp_path, plan_report):
+def _alone(tmp_path: Path, plan_report, centre: str, make) -> tuple[Path, object]:
+    """One file made by ``make`` from a good workbook of ``centre``, consolidated on its own."""
     folder = tmp_path / "in"
     folder.mkdir()
-    source = build_workbook(tmp_path / "src.xlsx", "玉溪市中小企业服务中心", plan_report.plan, plan_report.rules,
-                            rows=rows())
-    big = hostile.million_styled_rows(folder, source)
-    result = consolidate(folder, plan_report, YEAR_END, workers=1)
+    source = build_workbook(tmp_path / "src.xlsx", centre, plan_report.plan, plan_report.rules, rows=rows())
+    made = make(folder, source)
+    return made, consolidate(folder, plan_report, YEAR_END, workers=1)
+
+
+def test_million_styled_empty_rows_are_read(tmp_path, plan_report):
+    big, result = _alone(tmp_path, plan_report, "玉溪市中小企业服务中心", hostile.million_styled_rows)
     assert _statuses(result)[big.name][0] == "used"
     unit = {p.tier: p.sessions for p in result.units["玉溪市中小中心及窗口平台"]}
     assert unit["规上工业企业"] == 1 and unit["小微企业"] == 1
 
 
 def test_xlsm_is_read_but_flagged(tmp_path, plan_report):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    source = build_workbook(tmp_path / "src.xlsx", "大理州中小企业服务中心", plan_report.plan, plan_report.rules,
-                            rows=rows())
-    xlsm = hostile.with_macros(folder, source)
-    result = consolidate(folder, plan_report, YEAR_END, workers=1)
+    xlsm, result = _alone(tmp_path, plan_report, "大理州中小企业服务中心", hostile.with_macros)
     assert _statuses(result)[xlsm.name][0] == "used"
     assert "macros-present" in {f.code for f in result.findings if f.file == str(xlsm)}
 
