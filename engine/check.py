@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from engine.checks import Context, run_checks
 from engine.plan import PlanError, PlanReport, load_plan_report
-from engine.reader import read_submission
+from engine.reader import read_rows, read_submission
 from engine.rollup import Tally, clamp_as_of, progress, tally
 from schemas.contract import SHEET_ORDER
 from schemas.entries import Submission
@@ -70,4 +72,14 @@ def check_file(path: str | Path, plan: PlanReport | None = None, as_of: dt.date 
                                 findings=findings)
     the_plan = _plan_for(submission, plan)
     report, _ = check_submission(submission, findings, the_plan, as_of)
+    return report
+
+
+def check_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str, plan: PlanReport | None = None,
+               as_of: dt.date | None = None) -> SubmissionReport:
+    """Everything `tidu check` says about a workbook whose sheets are already read into rows
+    (the Excel front doors read an open workbook through xlwings and call this)."""
+    tiers = (plan or load_plan_report()).plan.tier_labels
+    submission, findings = read_rows(sheets, file, tiers)
+    report, _ = check_submission(submission, findings, _plan_for(submission, plan), as_of)
     return report

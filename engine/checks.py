@@ -7,7 +7,6 @@ others. The order of ``CHECKS`` is the order findings are listed in.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -15,16 +14,16 @@ from functools import cached_property
 
 from engine import uscc
 from engine.catalogue import finding
+from engine.criteria import failed_rules
 from engine.normalize import clean_text
 from schemas import contract as c
 from schemas.entries import Submission
 from schemas.findings import Finding
-from schemas.plan import Plan, Rule, Target, TierRuleSet
+from schemas.plan import Plan, Target, TierRuleSet
 
 _USCC_REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
                  "checksum": "校验位不正确，请核对是否抄错"}
 _ITEM_SEPARATORS = re.compile(r"[、,;，；]")
-_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 @dataclass(frozen=True)
@@ -223,26 +222,13 @@ def check_tier_criteria(ctx: Context) -> Iterator[Finding]:
         criteria = ctx.rules.tiers.get(e.tier or "")
         if criteria is None:
             continue
-        for rule in criteria.rules:
-            actual = _metric(rule, e.figures)
-            if actual is not None and not _OPS[rule.op](actual, rule.value):
-                key = rule.metric or (rule.ratio[0] if rule.ratio else "")
-                metric = (ROSTER.column(rule.metric).header if rule.metric
-                          else f"{ROSTER.column(rule.ratio[0]).header}/{ROSTER.column(rule.ratio[1]).header}")
-                shown = f"{actual:g}" if rule.metric else f"{actual:.1f}%"
-                yield ctx.at("tier-criteria", ROSTER.name, e.row, ROSTER.column(key).header, e.figures.get(key),
-                             tier=e.tier, rule=rule.text, metric=metric, actual=shown)
-
-
-def _metric(rule: Rule, figures: dict[str, float]) -> float | None:
-    if rule.metric:
-        return figures.get(rule.metric)
-    if rule.ratio:
-        num, den = figures.get(rule.ratio[0]), figures.get(rule.ratio[1])
-        if num is None or not den:
-            return None
-        return num / den * 100
-    return None
+        for rule, actual in failed_rules(criteria, e.figures):
+            key = rule.metric or (rule.ratio[0] if rule.ratio else "")
+            metric = (ROSTER.column(rule.metric).header if rule.metric
+                      else f"{ROSTER.column(rule.ratio[0]).header}/{ROSTER.column(rule.ratio[1]).header}")
+            shown = f"{actual:g}" if rule.metric else f"{actual:.1f}%"
+            yield ctx.at("tier-criteria", ROSTER.name, e.row, ROSTER.column(key).header, e.figures.get(key),
+                         tier=e.tier, rule=rule.text, metric=metric, actual=shown)
 
 
 def check_quotas(ctx: Context) -> Iterator[Finding]:

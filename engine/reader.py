@@ -8,7 +8,7 @@ plan's rules to ``engine.checks``. It never raises for bad content.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,15 +95,18 @@ class _SheetReader:
                                      column=column.header, value=shown, severity=severity))
 
 
-def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list[Any]]:
-    """All rows of a sheet from A1 (leading empty rows and columns kept, so positions are Excel's)."""
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+#: Rows of a sheet by name, from A1 (leading empty rows and columns kept, so positions are Excel's).
+RowSource = Callable[[str], Sequence[Sequence[Any]]]
 
 
-def _read_meta(book: CalamineWorkbook, names: Sequence[str]) -> Meta | None:
+def _calamine_rows(book: CalamineWorkbook) -> RowSource:
+    return lambda name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _read_meta(rows_of: RowSource, names: Sequence[str]) -> Meta | None:
     if c.META not in names:
         return None
-    rows = _sheet_rows(book, c.META)
+    rows = rows_of(c.META)
     values = {clean_text(r[0]): r[1] for r in rows[1:] if len(r) >= 2 and clean_text(r[0])}
     if not clean_text(values.get("centre")):
         return None
@@ -135,11 +138,11 @@ def _read_meta(book: CalamineWorkbook, names: Sequence[str]) -> Meta | None:
     )
 
 
-def _read_quotas(book: CalamineWorkbook, names: Sequence[str], tiers: Sequence[str]) -> list[QuotaSeen]:
+def _read_quotas(rows_of: RowSource, names: Sequence[str], tiers: Sequence[str]) -> list[QuotaSeen]:
     """Target figures the workbook displays: 完成情况's formula block and the 附表3 mirror."""
     seen: list[QuotaSeen] = []
     if c.PROGRESS in names:
-        rows = _sheet_rows(book, c.PROGRESS)
+        rows = rows_of(c.PROGRESS)
         headers = dict(c.PROGRESS_COLUMNS)
         for i, row in enumerate(rows):
             label = clean_text(row[0]) if row else None
@@ -156,7 +159,7 @@ def _read_quotas(book: CalamineWorkbook, names: Sequence[str], tiers: Sequence[s
                 if len([q for q in seen if q.sheet == c.PROGRESS]) >= 2 * len(tiers):
                     break  # the engine block below repeats the labels; only the first block is typed targets
     if c.ANNEX3 in names:
-        rows = _sheet_rows(book, c.ANNEX3)
+        rows = rows_of(c.ANNEX3)
         measures = (("enterprises", "目标企业家数"), ("sessions", "服务场次"))
         for i, row in enumerate(rows):
             unit = clean_text(row[0]) if row else None
@@ -171,9 +174,9 @@ def _read_quotas(book: CalamineWorkbook, names: Sequence[str], tiers: Sequence[s
     return seen
 
 
-def _read_book(book: CalamineWorkbook, names: list[str], file: str, tiers: Sequence[str],
-               findings: list[Finding]) -> tuple[Meta, dict[str, list[_Row]], set[str], list[QuotaSeen]]:
-    meta = _read_meta(book, names)
+def _read_book(rows_of: RowSource, names: Sequence[str], file: str, tiers: Sequence[str],
+               findings: list[Finding], saved_at: dt.datetime | None = None) -> Submission:
+    meta = _read_meta(rows_of, names)
     if meta is None:
         findings.append(finding("meta-missing", file=file, sheet=c.META))
         meta = Meta()
@@ -185,11 +188,29 @@ def _read_book(book: CalamineWorkbook, names: list[str], file: str, tiers: Seque
             unusable.add(spec.name)
             parsed[spec.key] = []
             continue
-        reader = _SheetReader(spec, _sheet_rows(book, spec.name), file, findings)
+        reader = _SheetReader(spec, rows_of(spec.name), file, findings)
         if not reader.usable:
             unusable.add(spec.name)
         parsed[spec.key] = list(reader)
-    return meta, parsed, unusable, _read_quotas(book, names, tiers)
+    return Submission(
+        file=file,
+        meta=meta,
+        enterprises=tuple(_enterprise(r) for r in parsed["roster"]),
+        activities=tuple(Activity(row=r.number, **{k: r.values[k] for k in _ACTIVITY_FIELDS})
+                         for r in parsed["activity"]),
+        participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
+                                       name=r.values["name"]) for r in parsed["signin"]),
+        quotas_seen=tuple(_read_quotas(rows_of, names, tiers)),
+        unusable_sheets=frozenset(unusable),
+        saved_at=saved_at,
+    )
+
+
+def read_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str,
+              tiers: Sequence[str] = ()) -> tuple[Submission, list[Finding]]:
+    """Read entries from sheets already in memory as rows (the xlwings layer's bulk reads)."""
+    findings: list[Finding] = []
+    return _read_book(sheets.__getitem__, list(sheets), file, tiers, findings), findings
 
 
 
@@ -215,22 +236,9 @@ def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submis
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
         return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
     try:
-        meta, parsed, unusable, quotas = _read_book(book, names, file, tiers, findings)
+        return _read_book(_calamine_rows(book), names, file, tiers, findings, inspection.saved_at), findings
     except Exception as exc:  # a part calamine cannot parse (corrupt sheet, missing part)
         return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
-    submission = Submission(
-        file=file,
-        meta=meta,
-        enterprises=tuple(_enterprise(r) for r in parsed["roster"]),
-        activities=tuple(Activity(row=r.number, **{k: r.values[k] for k in _ACTIVITY_FIELDS})
-                         for r in parsed["activity"]),
-        participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
-                                       name=r.values["name"]) for r in parsed["signin"]),
-        quotas_seen=tuple(quotas),
-        unusable_sheets=frozenset(unusable),
-        saved_at=inspection.saved_at,
-    )
-    return submission, findings
 
 
 _ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form", "enterprises", "attendees",

@@ -170,4 +170,5 @@ def content_list_name(category_index: int, tier_index: int) -> str:
     return f"tidu_content_{category_index}_{tier_index}"
 
 
-FINDING_HEADERS = ("严重程度", "代码", "工作表", "行", "列", "填写值", "说明", "定位")
+FINDING_HEADERS = ("严重程度", "代码", "工作表", "行", "列", "填写值", "说明", "定位", "标记")
+MARK_FILL, MARK_NOTE = "底色", "批注"  # what the 校验 button did to the cell, so it can undo it

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# xlwings' remote engine (xlwings PRO, PolyForm Noncommercial 1.0.0, which covers government
+# institutions) runs the Excel front doors on Linux; it reads this before xlwings is imported.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest
 

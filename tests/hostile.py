@@ -119,15 +119,23 @@ def _file_with(name: str, data: bytes) -> Callable[[Path, Path], Path]:
     return make
 
 
-def _realworld_copy(name: str, source: str) -> Callable[[Path, Path], Path]:
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _realworld_copy(name: str, source: str, stand_in: bytes) -> Callable[[Path, Path], Path]:
+    """A real-world file when ../shared is beside the checkout, else a minimal stand-in."""
     def make(folder: Path, good: Path) -> Path:
-        shutil.copyfile(REALWORLD / source, folder / name)
+        if (REALWORLD / source).exists():
+            shutil.copyfile(REALWORLD / source, folder / name)
+        else:
+            (folder / name).write_bytes(stand_in)
         return folder / name
     return make
 
 
-xls_renamed = _realworld_copy("旧版xls改名.xlsx", "date.xls")
-password_protected = _realworld_copy("有密码.xlsx", "pass_protected.xlsx")
+xls_renamed = _realworld_copy("旧版xls改名.xlsx", "date.xls", _OLE2 + b"\x00" * 504 + "Workbook".encode("utf-16-le"))
+password_protected = _realworld_copy("有密码.xlsx", "pass_protected.xlsx",
+                                     _OLE2 + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le"))
 csv_renamed = _file_with("csv改名.xlsx", "统一社会信用代码,企业名称\n91530100MA6K000001,某公司\n".encode())
 html_renamed = _file_with("网页改名.xlsx",
                           "<html><body><table><tr><td>活动编号</td></tr></table></body></html>".encode())

@@ -140,7 +140,7 @@ def _traffic_lights(ws: Any, first: int, last: int, fmts: Formats) -> None:
 
 def build_findings_sheet(book: Any, fmts: Formats) -> None:
     ws = book.add_worksheet(c.FINDINGS)
-    widths = (8, 22, 12, 6, 20, 20, 60, 10)
+    widths = (8, 22, 12, 6, 20, 20, 60, 16, 10)
     for j, (header, w) in enumerate(zip(c.FINDING_HEADERS, widths, strict=True)):
         ws.write_string(0, j, header, fmts.header)
         ws.set_column(j, j, w)

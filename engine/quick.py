@@ -1,0 +1,101 @@
+"""Single-value answers for the cell functions (UDFs): quota, credit code, completion, pace, criteria.
+
+Each raises :class:`QuickError` with a Chinese message for bad arguments; the UDF wrappers in
+xlmacros turn that into the cell's text. The plan is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from engine import uscc
+from engine.criteria import failed_rules
+from engine.normalize import BadValue, clean_code, clean_text, to_date, to_number
+from engine.plan import load_plan_report
+from engine.rollup import clamp_as_of, year_fraction
+from schemas import contract as c
+
+_MEASURES = {"场次": "sessions", "服务场次": "sessions", "sessions": "sessions", "企业": "enterprises",
+             "企业家数": "enterprises", "目标企业家数": "enterprises", "enterprises": "enterprises"}
+_USCC_REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
+                 "checksum": "校验位不正确"}
+
+
+class QuickError(ValueError):
+    """A bad argument; the message is Chinese and meant for the cell."""
+
+
+def _number(value: object, what: str) -> float | None:
+    try:
+        return to_number(value)
+    except BadValue:
+        raise QuickError(f"{what}应为数字") from None
+
+
+def quota(unit: str, tier: str, measure: str) -> int | None:
+    """附表3 target of a unit (or 全省 / the provincial centre's name) for a tier; None for "/"."""
+    plan = load_plan_report().plan
+    assert plan is not None
+    key = _MEASURES.get(clean_text(measure) or "")
+    if key is None:
+        raise QuickError("指标应为“场次”或“企业”")
+    unit_name, tier_name = clean_text(unit) or "", clean_text(tier) or ""
+    if plan.tier(tier_name) is None:
+        raise QuickError(f"培育梯度“{tier_name}”不存在")
+    if unit_name in {"全省", "合计"}:
+        targets = plan.province_targets()
+    elif unit_name == plan.provincial_centre.name:
+        targets = plan.targets(None)
+    else:
+        name = plan.unit_of(unit_name) if plan.centre(unit_name) else unit_name
+        if plan.unit(name or "") is None:
+            raise QuickError(f"“{unit_name}”不是附表3的单位或报送单位")
+        targets = plan.targets(name)
+    target = next(t for t in targets if t.tier == tier_name)
+    return getattr(target, key)
+
+
+def uscc_message(code: object) -> str:
+    """“有效”, or why a credit code is not valid."""
+    text = clean_code(code)
+    if not text:
+        return "未填写"
+    problem = uscc.problem(text)
+    return "有效" if problem is None else f"无效：{_USCC_REASONS[problem]}"
+
+
+def completion(actual: object, target: object) -> float | None:
+    """actual ÷ target; None when there is no target ("/", 0 or empty)."""
+    done = _number(actual, "实际数") or 0
+    goal = None if clean_text(target) in {None, "/", "／"} else _number(target, "目标数")
+    return done / goal if goal else None
+
+
+def pace(target: object, actual: object, on: object) -> tuple[float, bool] | None:
+    """(expected by the date, behind?) for a year target; None when there is no target."""
+    plan = load_plan_report().plan
+    assert plan is not None
+    goal = None if clean_text(target) in {None, "/", "／"} else _number(target, "目标数")
+    if not goal:
+        return None
+    try:
+        day = to_date(on) or dt.date.today()
+    except BadValue:
+        raise QuickError("日期无法识别") from None
+    expected = goal * year_fraction(clamp_as_of(day, plan.year), plan.year)
+    return expected, (_number(actual, "实际数") or 0) < expected
+
+
+def criteria_failures(tier: str, figures: Mapping[str, object]) -> list[str]:
+    """The criteria of a tier (the plan's rule set) that these figures contradict, as text."""
+    report = load_plan_report()
+    label = clean_text(tier) or ""
+    if report.plan is None or report.plan.tier(label) is None:
+        raise QuickError(f"培育梯度“{label}”不存在")
+    criteria = report.rules.tiers.get(label) if report.rules else None
+    if criteria is None:
+        return []
+    numbers = {key: value for key in c.RULE_METRICS
+               if (value := _number(figures.get(key), c.ROSTER.column(key).header)) is not None}
+    return [rule.text for rule, _ in failed_rules(criteria, numbers)]

@@ -1,0 +1,115 @@
+"""What the Excel front doors write back, computed here so that xlmacros holds no business rule.
+
+The ribbon buttons turn a report into rows for 校验结果, rows for the 系统核算 block of
+完成情况 and a flag per tier for 差距; they only decide where those go in the open workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from schemas import contract as c
+from schemas.results import SubmissionReport, TierProgress
+
+_FORMULA_START = ("=", "+", "-", "@")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def cell_text(value: Any) -> Any:
+    """A value safe to write into a cell: text that Excel would take for a formula gets the
+    leading apostrophe that makes it literal text; control characters are dropped."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return value
+    text = _CONTROL.sub("", value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def findings_rows(report: SubmissionReport) -> list[list[Any]]:
+    """One row per finding, in the columns of 校验结果 before its 定位 link."""
+    return [[f.severity.label, f.code, f.sheet or "", f.row or "", f.column or "", cell_text(f.value), f.message]
+            for f in report.findings]
+
+
+def _rate(actual: int, target: int | None) -> float | str:
+    return actual / target if target else "—"
+
+
+def _dash(value: Any) -> Any:
+    return "—" if value is None else value
+
+
+def _pace(p: TierProgress) -> str:
+    return "—" if p.behind_pace is None else ("落后" if p.behind_pace else "正常")
+
+
+def progress_rows(progress: list[TierProgress]) -> list[list[Any]]:
+    """The engine's figures for 完成情况, in ``contract.PROGRESS_COLUMNS`` order, with a totals row."""
+    rows = []
+    for p in progress:
+        values = {
+            "tier": p.tier, "enterprises_target": "/" if p.enterprises_target is None else p.enterprises_target,
+            "enterprises": p.enterprises, "enterprises_rate": _dash(p.enterprises_rate),
+            "enterprises_gap": _dash(p.enterprises_gap),
+            "sessions_target": "/" if p.sessions_target is None else p.sessions_target, "sessions": p.sessions,
+            "sessions_rate": _dash(p.sessions_rate), "sessions_gap": _dash(p.sessions_gap),
+            "sessions_expected": _dash(p.sessions_expected), "pace": _pace(p), "visits": p.visits,
+        }
+        rows.append([values[key] for key, _ in c.PROGRESS_COLUMNS])
+    e_target = sum(p.enterprises_target or 0 for p in progress)
+    s_target = sum(p.sessions_target or 0 for p in progress)
+    served, sessions = sum(p.enterprises for p in progress), sum(p.sessions for p in progress)
+    total = {
+        "tier": "合计", "enterprises_target": e_target, "enterprises": served,
+        "enterprises_rate": _rate(served, e_target), "enterprises_gap": max(e_target - served, 0),
+        "sessions_target": s_target, "sessions": sessions, "sessions_rate": _rate(sessions, s_target),
+        "sessions_gap": max(s_target - sessions, 0),
+        "sessions_expected": round(sum(p.sessions_expected or 0 for p in progress), 2), "pace": "",
+        "visits": sum(p.visits for p in progress),
+    }
+    rows.append([total[key] for key, _ in c.PROGRESS_COLUMNS])
+    return rows
+
+
+FlagLevel = Literal["behind", "gap", "done", "none"]
+
+
+@dataclass(frozen=True)
+class GapFlag:
+    """How a tier stands: behind pace, on pace but short of the year's target, done, or no target."""
+
+    tier: str
+    level: FlagLevel
+    message: str
+
+
+def gap_flags(progress: list[TierProgress]) -> list[GapFlag]:
+    """One flag per tier, with the Chinese sentence a clerk reads in the cell's note."""
+    flags = []
+    for p in progress:
+        if p.sessions_target is None and not p.enterprises_target:
+            flags.append(GapFlag(p.tier, "none", f"{p.tier}：本单位没有目标"))
+            continue
+        short = []
+        if p.sessions_gap:
+            short.append(f"{p.sessions_gap} 场")
+        if p.enterprises_gap:
+            short.append(f"{p.enterprises_gap} 家企业")
+        if p.behind_pace:
+            flags.append(GapFlag(p.tier, "behind", f"{p.tier}：进度落后，已完成 {p.sessions} 场，按进度应完成 "
+                                                   f"{p.sessions_expected:.1f} 场；全年还差" + "、".join(short)))
+        elif short:
+            flags.append(GapFlag(p.tier, "gap", f"{p.tier}：进度正常，全年还差" + "、".join(short)))
+        else:
+            flags.append(GapFlag(p.tier, "done", f"{p.tier}：已完成全年目标"))
+    return flags
+
+
+def export_filename(centre: str, when: dt.datetime) -> str:
+    """The name of an exported submission: centre and date, as the provincial centre files them."""
+    safe = re.sub(r'[\\/:*?"<>|]', "_", centre)
+    return f"{safe}_报送_{when:%Y%m%d-%H%M}.xlsx"

@@ -1,0 +1,184 @@
+"""The ribbon buttons of the 企业梯度培育 tab: 校验, 汇总, 差距, 导出上报.
+
+Each entry point takes an ``xlwings.Book``: it reads the sheets (one bulk read each), calls the
+engine, and writes only to output areas it owns — 校验结果, the 系统核算 block of 完成情况, and
+the fills and notes it puts on offending cells — clearing its previous marks first, so pressing
+a button twice gives the same workbook. It never changes a value the clerk typed. The
+``*_caller`` functions are what the add-in's RunPython calls.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import xlwings as xw
+
+from engine.check import check_rows
+from engine.sheet_outputs import export_filename, findings_rows, gap_flags, progress_rows
+from schemas import contract as c
+from schemas.findings import Severity
+from schemas.results import SubmissionReport
+from xlmacros import bookio
+
+TITLE = "企业梯度培育"
+FILLS = {Severity.ERROR: "#FFC7CE", Severity.WARNING: "#FFEB9C"}
+FLAG_FILLS = {"behind": "#FFC7CE", "gap": "#FFEB9C", "done": "#C6EFCE", "none": None}
+
+
+def _report(book: xw.Book) -> tuple[SubmissionReport, dict[str, list[list[Any]]]]:
+    sheets = bookio.read_sheets(book)
+    return check_rows(sheets, book.name), sheets
+
+
+def _missing_sheet(book: xw.Book, name: str) -> bool:
+    if name in bookio.sheet_names(book):
+        return False
+    book.app.alert(f"工作簿缺少《{name}》工作表，请使用标准台账模板。", TITLE)
+    return True
+
+
+# --- 校验 -----------------------------------------------------------------------------------
+
+
+def _clear_marks(book: xw.Book, results: xw.Sheet) -> None:
+    """Undo the fills and notes the previous 校验 put on cells, as its 校验结果 rows record them."""
+    width = len(c.FINDING_HEADERS)
+    last = results.used_range.last_cell.row
+    if last < 2:
+        return
+    rows = results.range((2, 1), (last, width)).options(ndim=2).value
+    present = set(bookio.sheet_names(book))
+    for row in rows:
+        where, marks = bookio.parse_location(row[width - 2]), str(row[width - 1] or "")
+        if where is None or where[0] not in present:
+            continue
+        cell = book.sheets[where[0]].range(where[1])
+        if c.MARK_FILL in marks:
+            cell.color = None
+        if c.MARK_NOTE in marks and cell.note is not None:
+            cell.note.delete()
+
+
+def validate(book: xw.Book) -> SubmissionReport:
+    """校验: list every finding in 校验结果 with a link to its cell; fill and annotate the cells."""
+    report, sheets = _report(book)
+    if _missing_sheet(book, c.FINDINGS):
+        return report
+    results = book.sheets[c.FINDINGS]
+    _clear_marks(book, results)
+    bookio.clear_below(results, 2, len(c.FINDING_HEADERS))
+
+    by_cell: dict[tuple[str, int, int], list] = defaultdict(list)
+    columns = {name: bookio.header_columns(rows) for name, rows in sheets.items()}
+    for f in report.findings:
+        col = columns.get(f.sheet or "", {}).get(f.column or "")
+        if f.row and col and f.severity in FILLS:
+            by_cell[(f.sheet, f.row, col)].append(f)
+    marks: dict[tuple[str, int, int], str] = {}
+    for (sheet, row, col), found in by_cell.items():
+        cell = book.sheets[sheet].range((row, col))
+        worst = Severity.ERROR if any(f.severity == Severity.ERROR for f in found) else Severity.WARNING
+        cell.color = FILLS[worst]
+        noted = bookio.set_note(cell, "\n".join(f"【{f.severity.label}】{f.message}" for f in found))
+        marks[(sheet, row, col)] = "、".join([c.MARK_FILL, c.MARK_NOTE] if noted else [c.MARK_FILL])
+
+    rows = []
+    for f, values in zip(report.findings, findings_rows(report), strict=True):
+        col = columns.get(f.sheet or "", {}).get(f.column or "")
+        key = (f.sheet, f.row, col)
+        link = bookio.link_formula(f.sheet, f.row, col) if f.row and col else ""
+        rows.append([*values, link, marks.pop(key, "")])  # a cell's marks are recorded once
+    if rows:
+        results.range((2, 1)).value = rows
+    return report
+
+
+# --- 汇总 and 差距 ----------------------------------------------------------------------------
+
+
+def _write_progress(book: xw.Book, report: SubmissionReport) -> xw.Range | None:
+    """Write the engine's figures into the 系统核算 block; returns its body (tier rows + totals)."""
+    if _missing_sheet(book, c.PROGRESS):
+        return None
+    block = bookio.named_range(book, c.NAME_PROGRESS_ENGINE)
+    rows = progress_rows(report.progress)
+    body = block.offset(row_offset=1).resize(row_size=len(rows), column_size=len(c.PROGRESS_COLUMNS))
+    body.value = rows
+    caption = block[0, 0].offset(row_offset=-1)
+    caption.value = f"系统核算（截至 {report.as_of}，{bookio.now():%Y-%m-%d %H:%M} 更新）"
+    return body
+
+
+def rollup(book: xw.Book) -> SubmissionReport:
+    """汇总: the engine's authoritative figures into 完成情况."""
+    report, _ = _report(book)
+    _write_progress(book, report)
+    return report
+
+
+def flag_gaps(book: xw.Book) -> SubmissionReport:
+    """差距: the figures, then each tier's row coloured (behind, short, done) with a note saying why."""
+    report, _ = _report(book)
+    body = _write_progress(book, report)
+    if body is None:
+        return report
+    for i, flag in enumerate(gap_flags(report.progress)):
+        row = body[i, :]
+        row.color = FLAG_FILLS[flag.level]
+        tier_cell = body[i, 0]
+        if tier_cell.note is not None:  # the block is ours: its notes are the previous flags
+            tier_cell.note.delete()
+        if flag.level != "none":
+            tier_cell.add_note(flag.message)
+    return report
+
+
+# --- 导出上报 ---------------------------------------------------------------------------------
+
+
+def _save_copy_with_excel(book: xw.Book, path: Path) -> None:
+    book.api.SaveCopyAs(str(path))  # Excel (COM): the open workbook keeps its own name
+
+
+def export_submission(book: xw.Book, folder: str | Path,
+                      save_copy: Callable[[xw.Book, Path], None] = _save_copy_with_excel) -> Path | None:
+    """导出上报: refuse a workbook with errors (saying why); else stamp _meta and save a named copy."""
+    report, _ = _report(book)
+    if not report.valid:
+        errors = report.errors
+        first = "\n".join(f"· {f.sheet or ''} 第{f.row or '-'}行 {f.column or ''}：{f.message}" for f in errors[:5])
+        book.app.alert(f"有 {len(errors)} 个错误，不能导出上报。请先点“校验”查看《{c.FINDINGS}》并改正：\n{first}",
+                       TITLE)
+        return None
+    if report.centre is None:
+        book.app.alert("无法识别报送单位（_meta 缺失），请使用标准台账模板。", TITLE)
+        return None
+    when = bookio.now()
+    bookio.named_range(book, "tidu_meta_exported_at").value = when
+    path = Path(folder) / export_filename(report.centre, when)
+    save_copy(book, path)
+    book.app.alert(f"已导出上报文件：{path}", TITLE)
+    return path
+
+
+# --- what the add-in's RunPython calls ------------------------------------------------------
+
+
+def validate_caller() -> None:
+    validate(xw.Book.caller())
+
+
+def rollup_caller() -> None:
+    rollup(xw.Book.caller())
+
+
+def flag_gaps_caller() -> None:
+    flag_gaps(xw.Book.caller())
+
+
+def export_submission_caller() -> None:
+    book = xw.Book.caller()
+    export_submission(book, Path(book.fullname).parent)
