@@ -214,6 +214,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- add-in ---------------------------------------------------------------------------------
+
+
+def cmd_addin_build(args: argparse.Namespace) -> int:
+    try:
+        from xlmacros.addin.build import build_addin
+    except ImportError as exc:
+        raise UsageError(f"生成加载项需要 pyOpenVBA：pip install pyOpenVBA（{exc}）") from None
+    path = build_addin(Path(args.output))
+    print(f"已生成加载项：{path}")
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -260,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default="tidu-demo", help="输出文件夹（默认 tidu-demo）")
     demo.add_argument("--as-of", help="统计截止日期 YYYY-MM-DD（默认今天，限于计划年度内）")
     demo.set_defaults(func=cmd_demo)
+
+    addin = sub.add_parser("addin", help="Excel 加载项（功能区“企业梯度培育”）")
+    addin_sub = addin.add_subparsers(dest="addin_command", metavar="子命令", parser_class=_Parser)
+    build = addin_sub.add_parser("build", help="由仓库中的文本源生成 tidu.xlam")
+    build.add_argument("-o", "--output", default="tidu.xlam", help="输出文件（默认 tidu.xlam）")
+    build.set_defaults(func=cmd_addin_build)
     return parser
 
 

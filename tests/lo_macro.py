@@ -1,0 +1,68 @@
+"""Run one Basic/VBA function of a document in LibreOffice and print what it returns.
+
+Run with the system Python that has LibreOffice's bridge (Debian: python3-uno), not the venv:
+    /usr/bin/python3 tests/lo_macro.py FILE SCRIPT_URI PROFILE_DIR
+Starts a private headless soffice, opens FILE with macros allowed, invokes SCRIPT_URI
+(e.g. vnd.sun.star.script:VBAProject.TiduRibbon.TiduSelfTest?language=Basic&location=document)
+and prints its result on stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+
+def _prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def main(path: str, script_uri: str, profile: str) -> None:
+    pipe = f"tidu_{uuid.uuid4().hex}"
+    soffice = subprocess.Popen(
+        ["soffice", f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless", "--invisible",
+         "--norestore", "--nologo", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        for _ in range(120):
+            try:
+                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except NoConnectException:
+                time.sleep(0.5)
+        else:
+            raise SystemExit("LibreOffice did not start")
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        # MacroExecutionMode 4 = ALWAYS_EXECUTE_NO_WARN: a test document we just built
+        doc = desktop.loadComponentFromURL(Path(path).resolve().as_uri(), "_blank", 0,
+                                           (_prop("Hidden", True), _prop("MacroExecutionMode", 4)))
+        script = doc.getScriptProvider().getScript(script_uri)
+        result, _, _ = script.invoke((), (), ())
+        print(result)
+        doc.close(True)
+        with contextlib.suppress(Exception):  # the bridge drops as soffice exits
+            desktop.terminate()
+    finally:
+        try:
+            soffice.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            soffice.kill()
+            soffice.wait()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HOME", "/tmp")
+    main(*sys.argv[1:4])
