@@ -20,6 +20,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_check import best_of as best  # noqa: E402
 from engine.check import check_rows  # noqa: E402
 from engine.plan import load_plan_report  # noqa: E402
 from engine.samples import generate_rows  # noqa: E402
@@ -28,15 +29,6 @@ from workbook.builder import build_workbook  # noqa: E402
 from xlmacros import bookio, ribbon, udfs  # noqa: E402
 
 CENTRE = "昆明市中小企业服务中心"
-
-
-def best(fn, repeat=5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

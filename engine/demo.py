@@ -13,13 +13,12 @@ import math
 import random
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.consolidate import Consolidation, consolidate
+from engine.isolation import parallel_map
 from engine.plan import PlanReport, load_plan_report
 from engine.report_writer import write_report
 from engine.samples import credit_code, enterprise_row, generate_rows
@@ -128,11 +127,9 @@ def run_demo(out_dir: str | Path, as_of: dt.date | None = None, plan: PlanReport
             job_list.append(_Job(folder / f"{Path(workbook_filename(the_plan, name)).stem}（第一次报送）.xlsx",
                                  name, roster, [max(0, s - 1) for s in sessions], 5, exported - dt.timedelta(days=7),
                                  day - dt.timedelta(days=7), known))
-    workers = jobs or None
-    with ProcessPoolExecutor(max_workers=workers) if (workers or 2) > 1 else nullcontext() as pool:
-        for path in (pool.map if pool else map)(_build, job_list):
-            if on_step:
-                on_step(path.name)
+    for path in parallel_map(_build, job_list, jobs):
+        if on_step:
+            on_step(path.name)
     _foreign_files(folder)
     report_path = out / f"全省汇总_{the_plan.year}.xlsx"
     result = consolidate(folder, plan, day, exclude=(report_path,), on_file=on_step)

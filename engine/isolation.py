@@ -60,6 +60,20 @@ def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
     return fn(item)
 
 
+def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int | None = None) -> Iterator[Any]:
+    """``map`` over worker processes (one per core by default), in order; plain ``map`` for one job.
+
+    For trusted work such as writing the workbooks we generate; files from outside go through
+    :func:`run_isolated`.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(fn, items)
+
+
 def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
                  workers: int | None = None) -> Iterator[tuple[Any, Any]]:
     """Yield ``(item, fn(item))`` — or ``(item, Crashed)`` — for every item, as they finish.

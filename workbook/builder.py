@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
+from engine.isolation import parallel_map
 from engine.plan import load_plan_report
 from schemas import contract as c
 from schemas.plan import Plan, TierRuleSet
@@ -97,11 +95,9 @@ def build_all(directory: str | Path, plan: Plan | None = None, jobs: int | None 
     assert report.plan is not None and report.rules is not None
     tasks = [(Path(directory) / workbook_filename(report.plan, name), name, report.plan, report.rules)
              for name in report.plan.centre_names()]
-    jobs = jobs or os.cpu_count() or 1
     done = []
-    with ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext() as pool:
-        for path in (pool.map if pool else map)(_build_one, tasks):
-            done.append(path)
-            if progress:
-                progress(path)
+    for path in parallel_map(_build_one, tasks, jobs):
+        done.append(path)
+        if progress:
+            progress(path)
     return done
