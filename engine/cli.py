@@ -143,6 +143,8 @@ def _print_consolidation(result: Any, report: Path) -> None:
     from engine.report_view import progress_table
 
     counts = Counter(f.status for f in result.files)
+    if not result.files:
+        print("提示：报送文件夹中没有任何文件，全部报送单位列为未报送。")
     print(f"\n全省完成情况（截至 {result.as_of}）")
     print(progress_table(result.province, sys.stdout.isatty()))
     print("\n报送文件 " + "，".join(f"{STATUS_LABELS[k]} {counts[k]}" for k in STATUS_LABELS)
