@@ -21,8 +21,6 @@ from schemas.entries import Submission
 from schemas.findings import Finding
 from schemas.plan import Plan, Target, TierRuleSet
 
-_USCC_REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
-                 "checksum": "校验位不正确，请核对是否抄错"}
 _ITEM_SEPARATORS = re.compile(r"[、,;，；]")
 
 
@@ -105,7 +103,7 @@ def check_uscc(ctx: Context) -> Iterator[Finding]:
             problem = uscc.problem(e.uscc)
             if problem:
                 yield ctx.at("uscc-invalid", sheet.name, e.row, _h(sheet, "uscc"), e.uscc,
-                             reason=_USCC_REASONS[problem])
+                             reason=uscc.REASONS[problem])
             elif sheet is ROSTER:
                 code = uscc.region(e.uscc)
                 if not code.startswith("53"):

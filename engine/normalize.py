@@ -13,10 +13,14 @@ import re
 import unicodedata
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\ufeff]")
+_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # control characters a cell must not hold (tab, CR, LF aside)
+_C0_CONTROL = re.compile(f"[{_C0}]")
+_CONTROL = re.compile(f"[{_C0}\u200b-\u200f\ufeff]")  # reading: zero-width marks go too
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|]')
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_EXCEL_LAST = 2958466  # serials below this are 1900-01-01 .. 9999-12-31
 
 
 class BadValue(ValueError):
@@ -27,14 +31,21 @@ class BadValue(ValueError):
         self.code = code
 
 
-def is_blank(value: Any) -> bool:
-    if value is None or value == "":
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str):
-        return not value.strip() or (not value.isprintable() and not clean_text(value))
-    return False
+def strip_controls(text: str) -> str:
+    """Text without the control characters a cell cannot hold (for what tidu writes)."""
+    return _C0_CONTROL.sub("", text)
+
+
+def safe_filename(text: str) -> str:
+    """Text usable in a file name on Windows: the characters it forbids become "_"."""
+    return _FILENAME_FORBIDDEN.sub("_", text)
+
+
+def from_excel_serial(value: Any) -> dt.datetime | None:
+    """An Excel serial date-time (1900 system) as a datetime; None outside Excel's range."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < _EXCEL_LAST:
+        return _EXCEL_EPOCH + dt.timedelta(days=float(value))
+    return None
 
 
 def clean_text(value: Any) -> str | None:
@@ -109,9 +120,10 @@ def to_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not 1 <= value < 2958466:  # Excel's valid serial range (1900-01-01 .. 9999-12-31)
+        when = from_excel_serial(value)
+        if when is None:
             raise BadValue("date-invalid")
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return when.date()
     text = clean_text(value)
     if text is None:
         return None

@@ -18,8 +18,6 @@ from schemas import contract as c
 
 _MEASURES = {"场次": "sessions", "服务场次": "sessions", "sessions": "sessions", "企业": "enterprises",
              "企业家数": "enterprises", "目标企业家数": "enterprises", "enterprises": "enterprises"}
-_USCC_REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
-                 "checksum": "校验位不正确"}
 
 
 class QuickError(ValueError):
@@ -62,7 +60,7 @@ def uscc_message(code: object) -> str:
     if not text:
         return "未填写"
     problem = uscc.problem(text)
-    return "有效" if problem is None else f"无效：{_USCC_REASONS[problem]}"
+    return "有效" if problem is None else f"无效：{uscc.REASONS[problem]}"
 
 
 def completion(actual: object, target: object) -> float | None:

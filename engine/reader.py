@@ -17,7 +17,15 @@ from python_calamine import CalamineWorkbook
 
 from engine import guard
 from engine.catalogue import finding
-from engine.normalize import BadValue, clean_code, clean_text, is_blank, to_count, to_date, to_number
+from engine.normalize import (
+    BadValue,
+    clean_code,
+    clean_text,
+    from_excel_serial,
+    to_count,
+    to_date,
+    to_number,
+)
 from schemas import contract as c
 from schemas.contract import EntrySheet
 from schemas.entries import Activity, Enterprise, Meta, Participant, QuotaSeen, Submission
@@ -117,15 +125,13 @@ def _read_meta(rows_of: RowSource, names: Sequence[str]) -> Meta | None:
             return value
         if isinstance(value, dt.date):
             return dt.datetime.combine(value, dt.time())
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
-            return dt.datetime(1899, 12, 30) + dt.timedelta(days=float(value))
-        return None
+        return from_excel_serial(value)
 
-    year = values.get("plan_year")
     try:
-        plan_year = int(to_number(year)) if not is_blank(year) else None
-    except (BadValue, TypeError, ValueError):
-        plan_year = None
+        year = to_number(values.get("plan_year"))
+    except BadValue:
+        year = None
+    plan_year = int(year) if year is not None else None
     return Meta(
         template_version=clean_text(values.get("template_version")),
         plan_id=clean_text(values.get("plan_id")),

@@ -7,7 +7,6 @@ and renamed over it, so a reader never sees half a report and two writers never 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ from typing import Any
 import xlsxwriter
 
 from engine.consolidate import REPORT_MARKER, STATUS_LABELS, Consolidation
+from engine.normalize import strip_controls
 from schemas.results import TierProgress
 from workbook.xl import Formats, atomic_path
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 
 SUMMARY, CATEGORY, TASKS, ISSUES, FILES, DUPLICATES, CHARTS = (
@@ -32,7 +31,7 @@ def safe_text(value: Any) -> str:
     if value is None:
         return ""
     text = value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
-    return _CONTROL.sub("", text)[:MAX_TEXT]
+    return strip_controls(text)[:MAX_TEXT]
 
 
 class _Sheet:

@@ -7,15 +7,14 @@ The ribbon buttons turn a report into rows for 校验结果, rows for the 系统
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from engine.normalize import safe_filename, strip_controls
 from schemas import contract as c
 from schemas.results import SubmissionReport, TierProgress
 
 _FORMULA_START = ("=", "+", "-", "@")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def cell_text(value: Any) -> Any:
@@ -25,7 +24,7 @@ def cell_text(value: Any) -> Any:
         return value.isoformat()
     if not isinstance(value, str):
         return value
-    text = _CONTROL.sub("", value)
+    text = strip_controls(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -111,5 +110,4 @@ def gap_flags(progress: list[TierProgress]) -> list[GapFlag]:
 
 def export_filename(centre: str, when: dt.datetime) -> str:
     """The name of an exported submission: centre and date, as the provincial centre files them."""
-    safe = re.sub(r'[\\/:*?"<>|]', "_", centre)
-    return f"{safe}_报送_{when:%Y%m%d-%H%M}.xlsx"
+    return f"{safe_filename(centre)}_报送_{when:%Y%m%d-%H%M}.xlsx"

@@ -5,6 +5,9 @@ from __future__ import annotations
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # values 0..30; no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31 for i = 1..17
+#: Why a code is not valid, in the words a clerk reads (keys are what ``problem`` returns).
+REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
+           "checksum": "校验位不正确，请核对是否抄错"}
 
 
 def check_character(first17: str) -> str:

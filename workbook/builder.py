@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import xlsxwriter
 
 from engine.isolation import parallel_map
+from engine.normalize import safe_filename
 from engine.plan import load_plan_report
 from schemas import contract as c
 from schemas.plan import Plan, TierRuleSet
@@ -34,8 +34,7 @@ class UnknownCentreError(ValueError):
 
 def workbook_filename(plan: Plan, centre: str) -> str:
     """A file name a clerk recognises: ``<centre>_<year>年企业梯度培育台账.xlsx``."""
-    safe = re.sub(r'[\\/:*?"<>|]', "_", centre)
-    return f"{safe}_{plan.year}年企业梯度培育台账.xlsx"
+    return f"{safe_filename(centre)}_{plan.year}年企业梯度培育台账.xlsx"
 
 
 def build_workbook(path: str | Path, centre: str, plan: Plan | None = None,

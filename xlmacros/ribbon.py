@@ -71,10 +71,10 @@ def validate(book: xw.Book) -> SubmissionReport:
     _clear_marks(book, results)
     bookio.clear_below(results, 2, len(c.FINDING_HEADERS))
 
-    by_cell: dict[tuple[str, int, int], list] = defaultdict(list)
     columns = {name: bookio.header_columns(rows) for name, rows in sheets.items()}
-    for f in report.findings:
-        col = columns.get(f.sheet or "", {}).get(f.column or "")
+    located = [(f, columns.get(f.sheet or "", {}).get(f.column or "")) for f in report.findings]
+    by_cell: dict[tuple[str, int, int], list] = defaultdict(list)
+    for f, col in located:
         if f.row and col and f.severity in FILLS:
             by_cell[(f.sheet, f.row, col)].append(f)
     marks: dict[tuple[str, int, int], str] = {}
@@ -86,8 +86,7 @@ def validate(book: xw.Book) -> SubmissionReport:
         marks[(sheet, row, col)] = "、".join([c.MARK_FILL, c.MARK_NOTE] if noted else [c.MARK_FILL])
 
     rows = []
-    for f, values in zip(report.findings, findings_rows(report), strict=True):
-        col = columns.get(f.sheet or "", {}).get(f.column or "")
+    for (f, col), values in zip(located, findings_rows(report), strict=True):
         key = (f.sheet, f.row, col)
         link = bookio.link_formula(f.sheet, f.row, col) if f.row and col else ""
         rows.append([*values, link, marks.pop(key, "")])  # a cell's marks are recorded once
