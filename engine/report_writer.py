@@ -167,6 +167,7 @@ def _tasks(book: Any, fmts: Formats, result: Consolidation) -> None:
         headers += [f"{tier}任务", f"{tier}实际场次", f"{tier}附表1场次", f"{tier}完成率"]
     s.ws.merge_range(0, 0, 0, len(headers) - 1, "任务清单（附表2：省中心负责的国家级、省级小巨人服务）", fmts.subtitle)
     s.headers(2, headers)
+    s.ws.set_row(2, 48)  # headers such as 国家级小巨人附表1场次 wrap over three lines
     cells = {(d["category"], d["tier"]): d for d in result.by_category}
     for r, row in enumerate(plan.annex2, start=3):
         category = plan.category_label(row.category) or row.category
