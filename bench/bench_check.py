@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.check import check_file  # noqa: E402
-from engine.plan import load_plan_report  # noqa: E402
-from engine.samples import generate_rows  # noqa: E402
-from schemas import contract as c  # noqa: E402
-from workbook.builder import build_workbook  # noqa: E402
+from tidu.engine.check import check_file  # noqa: E402
+from tidu.engine.cli.samples import generate_rows  # noqa: E402
+from tidu.engine.plan import load_plan  # noqa: E402
+from tidu.schemas import contract as c  # noqa: E402
+from tidu.workbook.builder import build_workbook  # noqa: E402
 
 CENTRE = "昆明市中小企业服务中心"
 SHEETS = [s.name for s in c.ENTRY_SHEETS] + [c.META, c.PROGRESS, c.ANNEX3]
@@ -67,11 +67,11 @@ def main() -> None:
     parser.add_argument("--roster", type=int, default=2000)
     parser.add_argument("--sessions", type=int, default=2000)
     args = parser.parse_args()
-    report = load_plan_report()
+    report = load_plan()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.xlsx"
         rows = generate_rows(report.plan, CENTRE, args.roster, args.sessions, seed=1, mistakes=20)
-        build_workbook(path, CENTRE, report.plan, report.rules, rows=rows)
+        build_workbook(path, CENTRE, report, rows=rows)
         sizes = {k: len(v) for k, v in rows.items()}
         print(f"workbook: roster {sizes['roster']} rows, sessions {sizes['activity']}, "
               f"sign-ins {sizes['signin']}; {path.stat().st_size / 1024:.0f} KiB")

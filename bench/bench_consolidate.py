@@ -29,19 +29,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.plan import load_plan_report  # noqa: E402
-from engine.samples import generate_rows  # noqa: E402
-from engine.uscc import is_valid  # noqa: E402
-from workbook.builder import build_workbook, workbook_filename  # noqa: E402
+from tidu.engine.cli.samples import generate_rows  # noqa: E402
+from tidu.engine.plan import load_plan  # noqa: E402
+from tidu.engine.uscc import is_valid  # noqa: E402
+from tidu.workbook.builder import build_workbook, workbook_filename  # noqa: E402
 
 AS_OF = "2021-12-31"
 
 
 def _build_one(args: tuple[str, str, int, int]) -> str:
     path, centre, roster, sessions = args
-    report = load_plan_report()
+    report = load_plan()
     rows = generate_rows(report.plan, centre, roster, sessions, seed=7, mistakes=10)
-    build_workbook(Path(path), centre, report.plan, report.rules, rows=rows,
+    build_workbook(Path(path), centre, report, rows=rows,
                    exported=dt.datetime(2021, 12, 20, 9, 0))
     return path
 
@@ -49,7 +49,7 @@ def _build_one(args: tuple[str, str, int, int]) -> str:
 def build_corpus(folder: Path) -> list[Path]:
     from concurrent.futures import ProcessPoolExecutor
 
-    report = load_plan_report()
+    report = load_plan()
     plan = report.plan
     rng = random.Random(46)
     names = [c.name for c in plan.centres]
@@ -129,7 +129,7 @@ def naive(folder: Path, out: Path) -> None:
     import openpyxl
     import pandas as pd
 
-    plan = load_plan_report().plan
+    plan = load_plan().plan
     tiers = set(plan.tier_labels)
     sessions: Counter[str] = Counter()
     served: dict[str, set[str]] = defaultdict(set)

@@ -19,24 +19,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tidu.engine.plan import load_plan  # noqa: E402
+from tidu.workbook.builder import build_workbook  # noqa: E402
+
 from bench.bench_consolidate import run_measured  # noqa: E402
-from engine.plan import load_plan_report  # noqa: E402
 from tests import hostile  # noqa: E402
 from tests.sample import rows  # noqa: E402
 from tests.submissions import QJ_CENTRE, qujing_rows  # noqa: E402
-from workbook.builder import build_workbook  # noqa: E402
 
 
 def main() -> None:
-    report = load_plan_report()
+    report = load_plan()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
         folder.mkdir()
-        good = build_workbook(folder / "好-昆明.xlsx", "昆明市中小企业服务中心", report.plan, report.rules, rows=rows())
-        build_workbook(folder / "好-曲靖.xlsx", QJ_CENTRE, report.plan, report.rules, rows=qujing_rows(2))
+        good = build_workbook(folder / "好-昆明.xlsx", "昆明市中小企业服务中心", report, rows=rows())
+        build_workbook(folder / "好-曲靖.xlsx", QJ_CENTRE, report, rows=qujing_rows(2))
         for make in hostile.REJECTED_CASES.values():
             make(folder, good)
-        other = build_workbook(Path(tmp) / "yx.xlsx", "玉溪市中小企业服务中心", report.plan, report.rules, rows=rows())
+        other = build_workbook(Path(tmp) / "yx.xlsx", "玉溪市中小企业服务中心", report, rows=rows())
         hostile.million_styled_rows(folder, other)
         hostile.with_macros(folder, build_workbook(Path(tmp) / "dl.xlsx", "大理州中小企业服务中心", report.plan,
                                                    report.rules, rows=rows()))

@@ -20,21 +20,22 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tidu.engine.check import check_rows  # noqa: E402
+from tidu.engine.cli.samples import generate_rows  # noqa: E402
+from tidu.engine.plan import load_plan  # noqa: E402
+from tidu.workbook.builder import build_workbook  # noqa: E402
+from tidu.xlmacros import bookio, ribbon, udfs  # noqa: E402
+
 from bench.bench_check import best_of as best  # noqa: E402
-from engine.check import check_rows  # noqa: E402
-from engine.plan import load_plan_report  # noqa: E402
-from engine.samples import generate_rows  # noqa: E402
 from tests.xlpayload import open_payload, payload  # noqa: E402
-from workbook.builder import build_workbook  # noqa: E402
-from xlmacros import bookio, ribbon, udfs  # noqa: E402
 
 CENTRE = "昆明市中小企业服务中心"
 
 
 def main() -> None:
-    report = load_plan_report()
+    report = load_plan()
     with tempfile.TemporaryDirectory() as tmp:
-        path = build_workbook(Path(tmp) / "big.xlsx", CENTRE, report.plan, report.rules,
+        path = build_workbook(Path(tmp) / "big.xlsx", CENTRE, report,
                               rows=generate_rows(report.plan, CENTRE, 2000, 2000, seed=1, mistakes=20))
         data = payload(path)
     book = open_payload(copy.deepcopy(data))

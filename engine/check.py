@@ -1,4 +1,9 @@
-"""Checking one submitted workbook: read → validate → roll up → completion, pace and gaps."""
+"""Checking one submitted workbook: read → choose its plan → validate → roll up → completion and pace.
+
+A workbook is checked against the plan its ``_meta`` names: the plan the analyst gave, or a
+shipped plan looked up by id (never a path taken from the file). A workbook of another or an
+unknown plan gets a file-level finding, never a silent fallback.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +12,38 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.checks import Context, run_checks
-from engine.plan import PlanError, PlanReport, load_plan_report
-from engine.reader import read_rows, read_submission
-from engine.rollup import Tally, clamp_as_of, progress, tally
-from schemas.contract import SHEET_ORDER
-from schemas.entries import Submission
-from schemas.findings import Finding
-from schemas.results import SubmissionReport
+from tidu.engine.checks import Context, run_checks
+from tidu.engine.plan import load_plan, shipped_plan, shipped_plans
+from tidu.engine.reader import read_rows, read_submission
+from tidu.engine.rollup import Tally, progress, resolve_as_of, tally
+from tidu.schemas import contract as c
+from tidu.schemas.catalogue import finding
+from tidu.schemas.entries import Submission
+from tidu.schemas.findings import Finding
+from tidu.schemas.plan import LoadedPlan
+from tidu.schemas.results import SubmissionReport
 
 
-def _plan_for(submission: Submission | None, plan: PlanReport | None) -> PlanReport:
-    """The plan given, else the one the workbook names (when shipped), else the newest."""
-    if plan is not None:
-        return plan
-    plan_id = submission.meta.plan_id if submission else None
-    if plan_id:
-        try:
-            return load_plan_report(plan_id)
-        except (PlanError, FileNotFoundError, OSError):
-            pass
-    return load_plan_report()
+def plan_for(submission: Submission, given: LoadedPlan | None) -> tuple[LoadedPlan | None, list[Finding]]:
+    """The plan to check a workbook against, and what is wrong with its plan id."""
+    plan_id = submission.meta.plan_id
+    at = {"file": submission.file, "sheet": c.META, "column": c.META_KEYS["plan_id"]}
+    if given is not None:
+        if plan_id and plan_id != given.plan.id:
+            return given, [finding("plan-other", value=plan_id, expected=given.plan.id, **at)]
+        return given, []
+    if not plan_id:
+        if submission.meta.centre is None:
+            return load_plan(), []  # not a tidu workbook at all: meta-missing says so
+        fallback = load_plan()
+        return fallback, [finding("plan-id-missing", expected=fallback.plan.id, **at)]
+    found = shipped_plan(plan_id)
+    if found is None:
+        return None, [finding("plan-unknown", value=plan_id, known="、".join(shipped_plans()) or "无", **at)]
+    return found, []
 
 
-_SHEETS = {name: i for i, name in enumerate(SHEET_ORDER)}
+_SHEETS = {name: i for i, name in enumerate(c.SHEET_ORDER)}
 
 
 def _finding_order(f: Finding) -> tuple[int, int]:
@@ -38,17 +51,17 @@ def _finding_order(f: Finding) -> tuple[int, int]:
     return (_SHEETS.get(f.sheet or "", -1), f.row or 0)
 
 
-def check_submission(submission: Submission, read_findings: list, plan: PlanReport,
+def check_submission(submission: Submission, read_findings: list[Finding], plan: LoadedPlan,
                      as_of: dt.date | None = None) -> tuple[SubmissionReport, Tally]:
-    """Validate and roll up an already-read submission; also returns its tally for consolidation."""
-    assert plan.plan is not None
+    """Validate and roll up an already-read submission; also returns its tally for consolidation.
+
+    Raises :class:`~tidu.engine.rollup.AsOfOutsideYear` for an explicit date outside the plan year.
+    """
     the_plan = plan.plan
-    day = clamp_as_of(as_of, the_plan.year)
-    ctx = Context(submission, the_plan, plan.rules, day)
+    day = resolve_as_of(as_of, the_plan.year)
+    ctx = Context(submission, the_plan, plan.rules, day, read_findings)
     findings = sorted(read_findings + run_checks(ctx), key=_finding_order)
     counts = tally(submission, the_plan, findings, day)
-    targets = the_plan.targets(ctx.unit) if ctx.known_centre else [
-        t.model_copy(update={"enterprises": None, "sessions": None}) for t in the_plan.targets(None)]
     report = SubmissionReport(
         file=submission.file,
         centre=submission.meta.centre,
@@ -56,30 +69,34 @@ def check_submission(submission: Submission, read_findings: list, plan: PlanRepo
         plan=the_plan.id,
         as_of=day,
         findings=findings,
-        progress=progress(counts, targets, the_plan.year, day),
+        progress=progress(counts, ctx.targets, the_plan, day, pace=not ctx.shared_without_split),
         stats={"enterprises": len(submission.enterprises), "activities": len(submission.activities),
                "participants": len(submission.participants)},
     )
     return report, counts
 
 
-def check_file(path: str | Path, plan: PlanReport | None = None, as_of: dt.date | None = None) -> SubmissionReport:
-    """Everything `tidu check` says about one file; a file that cannot be read is one finding."""
-    the_plan = plan or load_plan_report()
-    submission, findings = read_submission(path, the_plan.plan.tier_labels if the_plan.plan else ())
+def check_read(submission: Submission | None, findings: list[Finding], file: str, plan: LoadedPlan | None,
+               as_of: dt.date | None) -> tuple[SubmissionReport, Tally | None]:
+    """Choose the plan of a read workbook and check it; an unreadable file is its findings."""
     if submission is None:
-        return SubmissionReport(file=str(path), plan=the_plan.plan.id if the_plan.plan else None,
-                                findings=findings)
-    the_plan = _plan_for(submission, plan)
-    report, _ = check_submission(submission, findings, the_plan, as_of)
-    return report
+        return SubmissionReport(file=file, plan=plan.plan.id if plan else None, findings=findings), None
+    chosen, plan_findings = plan_for(submission, plan)
+    if chosen is None:
+        return SubmissionReport(file=file, centre=submission.meta.centre, unit=submission.meta.unit,
+                                plan=submission.meta.plan_id, findings=findings + plan_findings), None
+    return check_submission(submission, findings + plan_findings, chosen, as_of)
 
 
-def check_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str, plan: PlanReport | None = None,
+def check_file(path: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None) -> SubmissionReport:
+    """Everything `tidu check` says about one file; a file that cannot be read is one finding."""
+    submission, findings = read_submission(path)
+    return check_read(submission, findings, str(path), plan, as_of)[0]
+
+
+def check_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str, plan: LoadedPlan | None = None,
                as_of: dt.date | None = None) -> SubmissionReport:
     """Everything `tidu check` says about a workbook whose sheets are already read into rows
     (the Excel front doors read an open workbook through xlwings and call this)."""
-    tiers = (plan or load_plan_report()).plan.tier_labels
-    submission, findings = read_rows(sheets, file, tiers)
-    report, _ = check_submission(submission, findings, _plan_for(submission, plan), as_of)
-    return report
+    submission, findings = read_rows(sheets, file)
+    return check_read(submission, findings, file, plan, as_of)[0]

@@ -9,17 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
-from engine import uscc
-from engine.catalogue import finding
-from engine.criteria import failed_rules
-from engine.normalize import clean_text
-from schemas import contract as c
-from schemas.entries import Submission
-from schemas.findings import Finding
-from schemas.plan import Plan, Target, TierRuleSet
+from tidu.engine import uscc
+from tidu.engine.criteria import failed_rules
+from tidu.engine.normalize import clean_text
+from tidu.engine.rollup import invalid_rows
+from tidu.schemas import contract as c
+from tidu.schemas.catalogue import finding
+from tidu.schemas.entries import Submission
+from tidu.schemas.findings import Finding
+from tidu.schemas.plan import Plan, Target, TierRuleSet
 
 _ITEM_SEPARATORS = re.compile(r"[、,;，；]")
 
@@ -30,6 +31,7 @@ class Context:
     plan: Plan
     rules: TierRuleSet | None
     as_of: dt.date
+    read_findings: list[Finding] = field(default_factory=list)  # what the reader found (rows it voided)
 
     @property
     def file(self) -> str:
@@ -45,6 +47,19 @@ class Context:
     def known_centre(self) -> bool:
         centre = self.submission.meta.centre
         return bool(centre) and (centre == self.plan.provincial_centre.name or self.plan.centre(centre) is not None)
+
+    @cached_property
+    def shared_without_split(self) -> bool:
+        """The centre shares its 附表3 row and the plan gives it no share of its own."""
+        centre = self.submission.meta.centre or ""
+        return bool(self.plan.partners(centre)) and self.plan.share_targets(centre) is None
+
+    @cached_property
+    def targets(self) -> list[Target]:
+        """What this centre is judged against: its share (分解落实), else its unit's row."""
+        if not self.known_centre:
+            return [t.model_copy(update={"enterprises": None, "sessions": None}) for t in self.plan.targets(None)]
+        return self.plan.share_targets(self.submission.meta.centre or "") or self.plan.targets(self.unit)
 
     @cached_property
     def activity_rows(self) -> dict[str, int]:
@@ -114,23 +129,37 @@ def check_uscc(ctx: Context) -> Iterator[Finding]:
                                  reason=f"不在本单位所在州市（{region}）")
 
 
-def check_duplicates(ctx: Context) -> Iterator[Finding]:
-    """An enterprise once on the roster, an activity id once, an enterprise once per session."""
-    for e in ctx.submission.enterprises:
-        first = ctx.roster_rows.get(e.uscc) if e.uscc else None
-        if first is not None and first != e.row:
-            yield ctx.at("enterprise-duplicate", ROSTER.name, e.row, _h(ROSTER, "uscc"), e.uscc, first=first)
-    for a in ctx.submission.activities:
-        first = ctx.activity_rows.get(a.id) if a.id else None
-        if first is not None and first != a.row:
-            yield ctx.at("activity-duplicate", ACTIVITY.name, a.row, _h(ACTIVITY, "id"), a.id, first=first)
-    seen: dict[tuple[str, str], int] = {}
-    for p in ctx.submission.participants:
-        if p.activity_id is None or p.uscc is None:
+def _first_valid(pairs: Iterable[tuple[str | None, int]], bad: set[int]) -> dict[str, int]:
+    """The row that counts for each id: the first without other errors, else the first."""
+    first: dict[str, int] = {}
+    for key, row in pairs:
+        if key is None:
             continue
-        first = seen.setdefault((p.activity_id, p.uscc), p.row)
-        if first != p.row:
-            yield ctx.at("signin-duplicate", SIGNIN.name, p.row, _h(SIGNIN, "uscc"), p.uscc, first=first,
+        if key not in first or (first[key] in bad and row not in bad):
+            first[key] = row
+    return first
+
+
+def check_duplicates(ctx: Context, voided: set[tuple[str, int]]) -> Iterator[Finding]:
+    """Rows sharing an id: the first row with no other error counts, the others are duplicates."""
+
+    def bad(sheet: c.EntrySheet) -> set[int]:
+        return {row for name, row in voided if name == sheet.name}
+
+    roster = _first_valid(((e.uscc, e.row) for e in ctx.submission.enterprises), bad(ROSTER))
+    for e in ctx.submission.enterprises:
+        if e.uscc is not None and roster[e.uscc] != e.row:
+            yield ctx.at("enterprise-duplicate", ROSTER.name, e.row, _h(ROSTER, "uscc"), e.uscc, first=roster[e.uscc])
+    sessions = _first_valid(((a.id, a.row) for a in ctx.submission.activities), bad(ACTIVITY))
+    for a in ctx.submission.activities:
+        if a.id is not None and sessions[a.id] != a.row:
+            yield ctx.at("activity-duplicate", ACTIVITY.name, a.row, _h(ACTIVITY, "id"), a.id, first=sessions[a.id])
+    pairs = [(f"{p.activity_id}\x00{p.uscc}" if p.activity_id and p.uscc else None, p.row)
+             for p in ctx.submission.participants]
+    signins = _first_valid(pairs, bad(SIGNIN))
+    for p, (key, row) in zip(ctx.submission.participants, pairs, strict=True):
+        if key is not None and signins[key] != row:
+            yield ctx.at("signin-duplicate", SIGNIN.name, p.row, _h(SIGNIN, "uscc"), p.uscc, first=signins[key],
                          activity=p.activity_id)
 
 
@@ -193,6 +222,11 @@ def check_signins(ctx: Context) -> Iterator[Finding]:
               and uscc.is_valid(p.uscc)):
             yield ctx.at("signin-not-on-roster", SIGNIN.name, p.row, _h(SIGNIN, "uscc"), p.uscc,
                          tier=tiers.get(p.activity_id) or "")
+    for e in ctx.submission.enterprises:
+        registered = ctx.plan.registry.get(e.uscc or "")
+        if registered is not None and e.tier is not None and e.tier != registered and ctx.plan.tier(e.tier):
+            yield ctx.at("tier-registry", ROSTER.name, e.row, _h(ROSTER, "tier"), e.uscc, registered=registered,
+                         tier=e.tier)
 
 
 def check_participants(ctx: Context) -> Iterator[Finding]:
@@ -240,14 +274,16 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
         if unit not in targets:
             known = unit is None or ctx.plan.unit(unit) is not None
             targets[unit] = {t.tier: t for t in ctx.plan.targets(unit)} if known else {}
-        target = targets[unit].get(q.tier)
+        tier = q.tier if q.position is None else (
+            ctx.plan.tier_labels[q.position] if q.position < len(ctx.plan.tiers) else "")
+        target = targets[unit].get(tier)
         if target is None:
             continue
         expected = getattr(target, q.measure)
         if _quota_value(q.value) != expected:
             where = f"《{q.sheet}》" + (f"“{q.unit}”行" if q.unit else "")
             yield ctx.at("quota-mismatch", q.sheet, q.row, q.column, q.value, where=where,
-                         tier=q.tier, measure=names[q.measure], expected="/" if expected is None else expected)
+                         tier=tier, measure=names[q.measure], expected="/" if expected is None else expected)
 
 
 def _quota_value(value: object) -> int | str | None:
@@ -272,9 +308,12 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
             yield ctx.at("sheet-empty", sheet.name)
 
 
-CHECKS = (check_meta, check_empty, check_uscc, check_duplicates, check_tiers_and_categories, check_dates,
+CHECKS = (check_meta, check_empty, check_uscc, check_tiers_and_categories, check_dates,
           check_signins, check_participants, check_tier_criteria, check_quotas, check_evidence)
 
 
 def run_checks(ctx: Context) -> list[Finding]:
-    return [f for check in CHECKS for f in check(ctx)]
+    """Every check; duplicates last, since the row that counts is the first without other errors."""
+    found = [f for check in CHECKS for f in check(ctx)]
+    voided = invalid_rows([*ctx.read_findings, *found])
+    return found + list(check_duplicates(ctx, voided))

@@ -12,20 +12,22 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from engine.catalogue import finding
-from engine.check import check_submission
-from engine.isolation import Crashed, run_isolated
-from engine.plan import PlanReport, load_plan_report
-from engine.reader import read_submission
-from engine.rollup import Tally, clamp_as_of, invalid_rows, progress
-from schemas import contract as c
-from schemas.entries import Meta
-from schemas.findings import Finding
-from schemas.results import SubmissionReport, TierProgress
+from tidu.engine.check import check_read
+from tidu.engine.isolation import Crashed, run_isolated
+from tidu.engine.plan import load_plan
+from tidu.engine.reader import read_submission
+from tidu.engine.rollup import Tally, decide_tiers, progress, resolve_as_of, tier_conflicts
+from tidu.schemas import contract as c
+from tidu.schemas.catalogue import CATALOGUE, finding
+from tidu.schemas.entries import Meta
+from tidu.schemas.findings import Finding
+from tidu.schemas.plan import LoadedPlan, Plan
+from tidu.schemas.results import SubmissionReport, TierProgress
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et"}
 REPORT_MARKER = "tidu-provincial-report"  # set as the report's docProps subject
@@ -43,7 +45,6 @@ class FileOutcome:
     meta: Meta | None = None
     saved_at: dt.datetime | None = None
     tally: Tally | None = None
-    claims: dict[str, str] = field(default_factory=dict)  # credit code → enterprise name (valid roster rows)
 
 
 @dataclass
@@ -57,11 +58,18 @@ class FileStatus:
     saved_at: dt.datetime | None = None
 
 
+class ClaimKind(StrEnum):
+    """Several centres claiming one enterprise (DESIGN §5)."""
+
+    COLLABORATION = "协同"  # all within one 附表3 unit, the provincial centre possibly among them
+    CROSS_UNIT = "跨单位"  # claimers from two or more units: listed first for the analyst
+
+
 @dataclass
 class Consolidation:
     """The provincial picture; ``to_json`` is the `--json` contract of DESIGN §9."""
 
-    plan: PlanReport
+    plan: LoadedPlan
     as_of: dt.date
     files: list[FileStatus]
     missing: list[str]
@@ -74,7 +82,6 @@ class Consolidation:
     reports: dict[str, SubmissionReport] = field(default_factory=dict)  # used files
 
     def to_json(self) -> dict[str, Any]:
-        assert self.plan.plan is not None
         return {
             "plan": self.plan.plan.id,
             "as_of": self.as_of.isoformat(),
@@ -88,18 +95,13 @@ class Consolidation:
         }
 
 
-def read_one(path: str, plan_ref: str | None, as_of: dt.date) -> FileOutcome:
+def read_one(path: str, plan: LoadedPlan, as_of: dt.date) -> FileOutcome:
     """Read, validate and tally one file (runs in a worker process)."""
-    plan = load_plan_report(plan_ref)
-    assert plan.plan is not None
-    submission, findings = read_submission(path, plan.plan.tier_labels)
+    submission, findings = read_submission(path)
+    report, counts = check_read(submission, findings, path, plan, as_of)
     if submission is None:
-        return FileOutcome(path, SubmissionReport(file=path, plan=plan.plan.id, findings=findings))
-    report, tally = check_submission(submission, findings, plan, as_of)
-    bad = invalid_rows(report.findings)
-    claims = {e.uscc: e.name or "" for e in submission.enterprises
-              if e.uscc and (c.ROSTER.name, e.row) not in bad and c.ROSTER.name not in submission.unusable_sheets}
-    return FileOutcome(path, report, submission.meta, submission.saved_at, tally, claims)
+        return FileOutcome(path, report)
+    return FileOutcome(path, report, submission.meta, submission.saved_at, counts)
 
 
 def _skip_reason(path: Path) -> str | None:
@@ -113,35 +115,33 @@ def _skip_reason(path: Path) -> str | None:
     return None
 
 
-def _rejection(outcome: FileOutcome, plan_id: str, registry: set[str]) -> str | None:
+def _rejection(outcome: FileOutcome, registry: set[str]) -> str | None:
     """Why a read file cannot be used as a submission, or None."""
-    file_level = [f for f in outcome.report.findings if f.code.startswith("file-")]
+    file_level = [f for f in outcome.report.findings if CATALOGUE[f.code].rejects_file]
     if file_level:
-        return file_level[0].message
+        return "；".join(dict.fromkeys(f.message for f in file_level[:3]))
     meta = outcome.meta
-    if meta is None or meta.centre is None:
+    if meta is None or meta.centre is None or outcome.tally is None:
         return "不是本系统的标准台账（缺少 _meta 报送信息），请使用 tidu 生成的模板填报"
     if meta.centre not in registry:
         return f"报送单位“{meta.centre}”不在报送单位名录中"
-    if meta.plan_id and meta.plan_id != plan_id:
-        return f"台账属于计划“{meta.plan_id}”，本次汇总的是“{plan_id}”"
     return None
 
 
 def _version_key(outcome: FileOutcome, mtime: float) -> tuple:
+    """Versions of one centre: the newer of the export and the saved time, then the file's mtime."""
     meta = outcome.meta
-    oldest = dt.datetime.min
-    return ((meta.exported_at if meta else None) or oldest, outcome.saved_at or oldest, mtime)
+    stamps = [t for t in ((meta.exported_at if meta else None), outcome.saved_at) if t is not None]
+    return (max(stamps) if stamps else dt.datetime.min, mtime)
 
 
-def consolidate(directory: str | Path, plan: PlanReport | None = None, as_of: dt.date | None = None,
+def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None,
                 exclude: tuple[Path, ...] = (), workers: int | None = None,
                 on_file: Callable[[str], None] | None = None) -> Consolidation:
     """Consolidate every file under ``directory``; nothing in it is modified."""
-    plan = plan or load_plan_report()
+    plan = plan or load_plan()
     the_plan = plan.plan
-    assert the_plan is not None
-    day = clamp_as_of(as_of, the_plan.year)
+    day = resolve_as_of(as_of, the_plan.year)
     root = Path(directory)
     excluded = {p.resolve() for p in exclude}
     paths = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in excluded)
@@ -155,7 +155,7 @@ def consolidate(directory: str | Path, plan: PlanReport | None = None, as_of: dt
                 on_file(str(path))
         else:
             to_read.append(str(path))
-    worker = partial(read_one, plan_ref=plan.source, as_of=day)
+    worker = partial(read_one, plan=plan, as_of=day)
     registry = set(the_plan.centre_names())
     newest: dict[str, tuple[tuple, FileOutcome]] = {}  # centre → its newest version so far
     older: dict[str, list[FileOutcome]] = defaultdict(list)
@@ -167,7 +167,7 @@ def consolidate(directory: str | Path, plan: PlanReport | None = None, as_of: dt
             statuses[path] = FileStatus(path, REJECTED, reason=outcome.reason)
             findings[path] = [finding("file-unsafe", file=path, reason=outcome.reason)]
             continue
-        reason = _rejection(outcome, the_plan.id, registry)
+        reason = _rejection(outcome, registry)
         meta = outcome.meta
         if reason:
             statuses[path] = FileStatus(path, REJECTED, meta.centre if meta else None, None, reason)
@@ -207,31 +207,28 @@ def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> Fi
     return FileOutcome(outcome.file, SubmissionReport(file=outcome.file), outcome.meta, outcome.saved_at)
 
 
-def _assemble(plan: PlanReport, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
+def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
               findings: list[Finding]) -> Consolidation:
     the_plan = plan.plan
-    assert the_plan is not None
     by_unit: dict[str, Tally] = {}
     province = Tally()
     provincial: Tally | None = None
+    claims: dict[str, set[str]] = defaultdict(set)  # credit code → claiming centres
     for outcome in sorted(used, key=lambda o: (o.meta.centre if o.meta else "", o.file)):
         assert outcome.tally is not None and outcome.meta is not None and outcome.meta.centre is not None
         province = province.merge(outcome.tally)
+        for code in outcome.tally.claims():
+            claims[code].add(outcome.meta.centre)
         unit = the_plan.unit_of(outcome.meta.centre)
         if unit is None:
             provincial = outcome.tally if provincial is None else provincial.merge(outcome.tally)
         else:
             by_unit[unit] = by_unit[unit].merge(outcome.tally) if unit in by_unit else outcome.tally
-    units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan.year, day)
+    # One decision per enterprise for the whole consolidation, so units and the province agree.
+    tiers = decide_tiers(province, the_plan)
+    units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan, day, tiers)
              for u in the_plan.annex3.units}
     centres_used = {o.meta.centre for o in used if o.meta}
-    claims: dict[str, dict[str, str]] = defaultdict(dict)
-    for outcome in used:
-        assert outcome.meta is not None and outcome.meta.centre is not None
-        for code, name in outcome.claims.items():
-            claims[code][outcome.meta.centre] = name
-    duplicates = [{"uscc": code, "centres": sorted(centres), "names": sorted(set(centres.values()))}
-                  for code, centres in sorted(claims.items()) if len(centres) > 1]
     by_category = [{"category": cat, "tier": tier, "sessions": province.by_category[(cat, tier)],
                     "quota": the_plan.session_quota(cat, tier)}
                    for cat in the_plan.category_labels for tier in the_plan.tier_labels]
@@ -239,9 +236,34 @@ def _assemble(plan: PlanReport, day: dt.date, files: list[FileStatus], used: lis
         plan=plan, as_of=day, files=files,
         missing=[name for name in the_plan.centre_names() if name not in centres_used],
         units=units,
-        province=progress(province, the_plan.province_targets(), the_plan.year, day),
-        by_category=by_category, duplicates=duplicates, findings=findings,
+        province=progress(province, the_plan.province_targets(), the_plan, day, tiers),
+        by_category=by_category, duplicates=_duplicates(claims, province, the_plan),
+        findings=findings + _conflicts(province, the_plan),
         provincial_centre=None if provincial is None else progress(
-            provincial, the_plan.targets(None), the_plan.year, day),
+            provincial, the_plan.targets(None), the_plan, day, tiers),
         reports={o.file: o.report for o in used},
     )
+
+
+def claim_kind(centres: set[str], plan: Plan) -> ClaimKind:
+    """协同 when every claimer belongs to one 附表3 unit (the provincial centre aside), else 跨单位."""
+    units = {plan.unit_of(centre) for centre in centres} - {None}
+    return ClaimKind.CROSS_UNIT if len(units) > 1 else ClaimKind.COLLABORATION
+
+
+def _duplicates(claims: dict[str, set[str]], province: Tally, plan: Plan) -> list[dict[str, Any]]:
+    rows = [{"uscc": code, "centres": sorted(centres), "kind": claim_kind(centres, plan).value,
+             "names": [province.names[code]] if code in province.names else []}
+            for code, centres in claims.items() if len(centres) > 1]
+    return sorted(rows, key=lambda d: (d["kind"] != ClaimKind.CROSS_UNIT.value, d["uscc"]))
+
+
+def _conflicts(province: Tally, plan: Plan) -> list[Finding]:
+    """A tier-conflict warning per enterprise whose centres' rosters disagree, naming the centres."""
+    out = []
+    for code, claims in tier_conflicts(province, plan).items():
+        detail = "；".join(f"{centre}：{tier}" for centre, tier in sorted(claims.items()))
+        chosen = min(claims.values(), key=plan.tier_rank)
+        out.append(finding("tier-conflict", sheet=c.ROSTER.name, column=c.ROSTER.column("tier").header,
+                           value=code, detail=detail, tier=chosen))
+    return out

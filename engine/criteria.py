@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping
 
-from schemas.plan import Rule, TierCriteria
+from tidu.schemas.plan import Rule, TierCriteria
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 

@@ -18,6 +18,7 @@ _C0_CONTROL = re.compile(f"[{_C0}]")
 _CONTROL = re.compile(f"[{_C0}\u200b-\u200f\ufeff]")  # reading: zero-width marks go too
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|]')
+_DATE_MONTH_FIRST = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EXCEL_LAST = 2958466  # serials below this are 1900-01-01 .. 9999-12-31
@@ -99,8 +100,21 @@ def to_number(value: Any) -> float | None:
     return number
 
 
+_COUNT_TEXT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
 def to_count(value: Any) -> int | None:
-    """A non-negative whole number (counts of enterprises, attendees)."""
+    """A non-negative whole number (counts of enterprises, attendees).
+
+    Text must be plain digits (thousands separators and full-width digits allowed): ``1e3``,
+    ``inf`` or ``三家`` are not counts.
+    """
+    if isinstance(value, str):
+        text = clean_text(value)
+        if text is None:
+            return None
+        if not _COUNT_TEXT.match(text.replace(" ", "")):
+            raise BadValue("number-invalid")
     number = to_number(value)
     if number is None:
         return None
@@ -127,6 +141,8 @@ def to_date(value: Any) -> dt.date | None:
     text = clean_text(value)
     if text is None:
         return None
+    if _DATE_MONTH_FIRST.match(text):
+        raise BadValue("date-ambiguous")  # 3/5/2021: March 5th or 3 May? Refused, never guessed
     match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
     if match:
         try:

@@ -1,8 +1,8 @@
 """Loading plan files and tier rule sets, and checking them as a whole.
 
 ``check_plan_file`` never raises for a bad file: every problem becomes a finding.
-``load_plan`` is for callers that need a usable plan; it raises :class:`PlanError` carrying all
-findings when the file is not one.
+``load_plan`` is for callers that need a usable plan (a :class:`LoadedPlan`, plan and rules
+never missing); it raises :class:`PlanError` carrying all findings when the file is not one.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-
-from engine.catalogue import finding
-from engine.plan_checks import check_plan, check_rules
-from schemas import PLANS_DIR, RULESETS_DIR
-from schemas.findings import Finding, Severity
-from schemas.plan import Plan, TierRuleSet
+from tidu.engine.plan_checks import check_plan, check_rules
+from tidu.schemas import PLANS_DIR, RULESETS_DIR
+from tidu.schemas.catalogue import finding
+from tidu.schemas.findings import Finding, Severity
+from tidu.schemas.plan import LoadedPlan, Plan, TierRuleSet
 
 
 class PlanError(Exception):
@@ -89,21 +88,36 @@ def _read_yaml(path: Path) -> Any:
 
 
 @lru_cache(maxsize=1)
+def shipped_plans() -> dict[str, Path]:
+    """The plans shipped with tidu, by the id written inside each file (not by file name)."""
+    found: dict[str, Path] = {}
+    for path in sorted(PLANS_DIR.glob("*.yaml")):
+        data = _read_yaml(path)
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            found.setdefault(data["id"], path)
+    return found
+
+
 def _newest_shipped_plan() -> Path:
-    candidates = sorted(PLANS_DIR.glob("*.yaml"))
-    if not candidates:
-        raise FileNotFoundError(PLANS_DIR)
-    return max(candidates, key=lambda p: (_read_yaml(p) or {}).get("year", 0))
+    plans = shipped_plans()
+    if not plans:
+        raise PlanError(str(PLANS_DIR), [finding("plan-unreadable", file=str(PLANS_DIR), reason="没有随附的计划文件")])
+    return max(plans.values(), key=lambda p: ((_read_yaml(p) or {}).get("year", 0), p.name))
 
 
 def resolve_plan_path(plan: str | Path | None) -> Path:
-    """A plan given by path or by id (``yunnan-2021``); None means the newest plan shipped."""
+    """A plan the analyst names on the command line: a file path, or the id of a shipped plan.
+
+    None means the newest shipped plan. Never called with text from a submitted workbook: a
+    workbook's plan id is only looked up among :func:`shipped_plans`.
+    """
     if plan is None:
         return _newest_shipped_plan()
     path = Path(plan)
     if path.suffix in {".yaml", ".yml"} or path.exists():
         return path
-    return PLANS_DIR / f"{plan}.yaml"
+    shipped = shipped_plans().get(str(plan))
+    return shipped if shipped is not None else PLANS_DIR / f"{plan}.yaml"
 
 
 def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanReport:
@@ -156,17 +170,24 @@ def _load_cached(path: str) -> PlanReport:
     return check_plan_file(path)
 
 
-def load_plan_report(plan: str | Path | None = None) -> PlanReport:
-    """A valid plan with its rule set, loaded once per process; raises PlanError otherwise."""
+def load_plan(plan: str | Path | None = None) -> LoadedPlan:
+    """A valid plan with its rule set, by path or shipped id (default: the newest shipped).
+
+    Loaded once per process and path; raises :class:`PlanError` with every error otherwise.
+    """
     path = resolve_plan_path(plan)
     report = _load_cached(str(path.resolve()))
-    if not report.valid:
+    if report.plan is None or report.rules is None or not report.valid:
         raise PlanError(str(path), [f for f in report.findings if f.severity == Severity.ERROR])
-    return report
+    return LoadedPlan(plan=report.plan, rules=report.rules, source=str(path))
 
 
-def load_plan(plan: str | Path | None = None) -> Plan:
-    """The plan by id or path (default: the newest shipped), checked; raises PlanError."""
-    report = load_plan_report(plan)
-    assert report.plan is not None
-    return report.plan
+def shipped_plan(plan_id: str) -> LoadedPlan | None:
+    """The shipped plan with this id, or None: an identifier from a workbook is never a path."""
+    path = shipped_plans().get(plan_id)
+    if path is None:
+        return None
+    try:
+        return load_plan(path)
+    except PlanError:
+        return None

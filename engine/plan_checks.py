@@ -6,10 +6,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from engine.catalogue import finding
-from schemas.contract import RULE_METRICS
-from schemas.findings import Finding
-from schemas.plan import Plan, TierRuleSet
+from tidu.schemas.catalogue import finding
+from tidu.schemas.contract import RULE_METRICS
+from tidu.schemas.findings import Finding
+from tidu.schemas.plan import Plan, TierRuleSet
 
 
 def _duplicates(what: str, names: Iterable[str]) -> Iterator[Finding]:

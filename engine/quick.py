@@ -7,14 +7,15 @@ xlmacros turn that into the cell's text. The plan is loaded once per process.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 
-from engine import uscc
-from engine.criteria import failed_rules
-from engine.normalize import BadValue, clean_code, clean_text, to_date, to_number
-from engine.plan import load_plan_report
-from engine.rollup import clamp_as_of, year_fraction
-from schemas import contract as c
+from tidu.engine import uscc
+from tidu.engine.criteria import failed_rules
+from tidu.engine.normalize import BadValue, clean_code, clean_text, to_date, to_number
+from tidu.engine.plan import load_plan
+from tidu.engine.rollup import clamp_as_of, days_elapsed, expected_by
+from tidu.schemas import contract as c
 
 _MEASURES = {"场次": "sessions", "服务场次": "sessions", "sessions": "sessions", "企业": "enterprises",
              "企业家数": "enterprises", "目标企业家数": "enterprises", "enterprises": "enterprises"}
@@ -33,8 +34,7 @@ def _number(value: object, what: str) -> float | None:
 
 def quota(unit: str, tier: str, measure: str) -> int | None:
     """附表3 target of a unit (or 全省 / the provincial centre's name) for a tier; None for "/"."""
-    plan = load_plan_report().plan
-    assert plan is not None
+    plan = load_plan().plan
     key = _MEASURES.get(clean_text(measure) or "")
     if key is None:
         raise QuickError("指标应为“场次”或“企业”")
@@ -70,10 +70,9 @@ def completion(actual: object, target: object) -> float | None:
     return done / goal if goal else None
 
 
-def pace(target: object, actual: object, on: object) -> tuple[float, bool] | None:
+def pace(target: object, actual: object, on: object) -> tuple[int, bool] | None:
     """(expected by the date, behind?) for a year target; None when there is no target."""
-    plan = load_plan_report().plan
-    assert plan is not None
+    plan = load_plan().plan
     goal = None if clean_text(target) in {None, "/", "／"} else _number(target, "目标数")
     if not goal:
         return None
@@ -81,13 +80,18 @@ def pace(target: object, actual: object, on: object) -> tuple[float, bool] | Non
         day = to_date(on) or dt.date.today()
     except BadValue:
         raise QuickError("日期无法识别") from None
-    expected = goal * year_fraction(clamp_as_of(day, plan.year), plan.year)
+    on_day = clamp_as_of(day, plan.year)
+    if float(goal).is_integer():
+        expected = expected_by(int(goal), on_day, plan.year)
+    else:
+        elapsed, days = days_elapsed(on_day, plan.year)
+        expected = math.floor(goal * elapsed / days)
     return expected, (_number(actual, "实际数") or 0) < expected
 
 
 def criteria_failures(tier: str, figures: Mapping[str, object]) -> list[str]:
     """The criteria of a tier (the plan's rule set) that these figures contradict, as text."""
-    report = load_plan_report()
+    report = load_plan()
     label = clean_text(tier) or ""
     if report.plan is None or report.plan.tier(label) is None:
         raise QuickError(f"培育梯度“{label}”不存在")

@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
-
-from engine import guard
-from engine.catalogue import finding
-from engine.normalize import (
+from tidu.engine import guard
+from tidu.engine.normalize import (
     BadValue,
     clean_code,
     clean_text,
@@ -26,10 +24,11 @@ from engine.normalize import (
     to_date,
     to_number,
 )
-from schemas import contract as c
-from schemas.contract import EntrySheet
-from schemas.entries import Activity, Enterprise, Meta, Participant, QuotaSeen, Submission
-from schemas.findings import Finding, Severity
+from tidu.schemas import contract as c
+from tidu.schemas.catalogue import finding
+from tidu.schemas.contract import EntrySheet
+from tidu.schemas.entries import Activity, Enterprise, Meta, Participant, QuotaSeen, Submission
+from tidu.schemas.findings import Finding
 
 #: Every sheet the reader opens; the guard checks their extent before calamine loads them.
 READ_SHEETS = (*(s.name for s in c.ENTRY_SHEETS), c.META, c.PROGRESS, c.ANNEX3)
@@ -58,8 +57,8 @@ class _SheetReader:
             if wanted in header:
                 self.index[column.key] = header.index(wanted)
             else:
-                findings.append(finding("column-missing", file=file, sheet=spec.name, row=1, column=column.header,
-                                        severity=None if column.required else Severity.WARNING))
+                code = "column-missing" if column.required else "column-missing-optional"
+                findings.append(finding(code, file=file, sheet=spec.name, row=1, column=column.header))
         self.usable = all(col.key in self.index for col in spec.columns if col.required)
 
     def __iter__(self) -> Iterator[_Row]:
@@ -96,11 +95,10 @@ class _SheetReader:
             yield _Row(i + 1, values)
 
     def _bad(self, bad: BadValue, column: c.Column, cell: Any, number: int) -> None:
-        # Roster figures are optional and only feed warnings: a bad one is a warning.
-        severity = Severity.WARNING if self.spec is c.ROSTER else None
+        # Each code owns its severity: a bad optional figure is a warning and never voids its row.
         shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
         self.findings.append(finding(bad.code, file=self.file, sheet=self.spec.name, row=number,
-                                     column=column.header, value=shown, severity=severity))
+                                     column=column.header, value=shown))
 
 
 #: Rows of a sheet by name, from A1 (leading empty rows and columns kept, so positions are Excel's).
@@ -144,43 +142,50 @@ def _read_meta(rows_of: RowSource, names: Sequence[str]) -> Meta | None:
     )
 
 
-def _read_quotas(rows_of: RowSource, names: Sequence[str], tiers: Sequence[str]) -> list[QuotaSeen]:
-    """Target figures the workbook displays: 完成情况's formula block and the 附表3 mirror."""
+#: How far the reader looks for the target figures a workbook shows: the template's tables are
+#: a few dozen rows; a hostile sheet of 60,000 label rows is read in one pass and then ignored.
+_QUOTA_SCAN_ROWS = 200
+
+
+def _read_quotas(rows_of: RowSource, names: Sequence[str]) -> list[QuotaSeen]:
+    """Target figures the workbook displays: 完成情况's first table and the 附表3 mirror.
+
+    One pass over at most ``_QUOTA_SCAN_ROWS`` rows of each sheet; labels are kept as written
+    (the checks match them against the plan), so the reader needs no plan.
+    """
     seen: list[QuotaSeen] = []
     if c.PROGRESS in names:
-        rows = rows_of(c.PROGRESS)
         headers = dict(c.PROGRESS_COLUMNS)
-        for i, row in enumerate(rows):
+        cols: list[str | None] | None = None
+        for i, row in enumerate(rows_of(c.PROGRESS)[:_QUOTA_SCAN_ROWS]):
             label = clean_text(row[0]) if row else None
-            if label in tiers:
-                header_row = next((rows[k] for k in range(i - 1, -1, -1) if clean_text(rows[k][0]) == headers["tier"]),
-                                  None)
-                if header_row is None:
-                    continue
-                cols = [clean_text(v) for v in header_row]
+            if label == headers["tier"]:
+                if cols is not None:
+                    break  # the engine block below repeats the labels; only the first table holds targets
+                cols = [clean_text(v) for v in row]
+            elif cols is not None and label and label != "合计":
                 for key, measure in (("enterprises_target", "enterprises"), ("sessions_target", "sessions")):
                     if headers[key] in cols and cols.index(headers[key]) < len(row):
                         seen.append(QuotaSeen(c.PROGRESS, i + 1, headers[key], label, measure,
                                               row[cols.index(headers[key])]))
-                if len([q for q in seen if q.sheet == c.PROGRESS]) >= 2 * len(tiers):
-                    break  # the engine block below repeats the labels; only the first block is typed targets
     if c.ANNEX3 in names:
-        rows = rows_of(c.ANNEX3)
         measures = (("enterprises", "目标企业家数"), ("sessions", "服务场次"))
-        for i, row in enumerate(rows):
+        for i, row in enumerate(rows_of(c.ANNEX3)[:_QUOTA_SCAN_ROWS]):
             unit = clean_text(row[0]) if row else None
-            if not unit or len(row) < 1 + 2 * len(tiers) or unit == "合计":
+            values = list(row[1:])
+            while values and (values[-1] is None or values[-1] == ""):
+                values.pop()
+            if not unit or unit == "合计" or len(values) < 2 or len(values) % 2:
                 continue
-            values = row[1:1 + 2 * len(tiers)]
-            if not all(isinstance(v, (int, float)) or clean_text(v) == "/" for v in values):
+            if not all(isinstance(v, (int, float)) or clean_text(v) in {"/", "／"} for v in values):
                 continue  # a title or header row
-            for t, tier in enumerate(tiers):
-                for k, (measure, header) in enumerate(measures):
-                    seen.append(QuotaSeen(c.ANNEX3, i + 1, header, tier, measure, values[2 * t + k], unit))
+            for k, value in enumerate(values):
+                measure, header = measures[k % 2]
+                seen.append(QuotaSeen(c.ANNEX3, i + 1, header, "", measure, value, unit, position=k // 2))
     return seen
 
 
-def _read_book(rows_of: RowSource, names: Sequence[str], file: str, tiers: Sequence[str],
+def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
                findings: list[Finding], saved_at: dt.datetime | None = None) -> Submission:
     meta = _read_meta(rows_of, names)
     if meta is None:
@@ -206,23 +211,22 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str, tiers: Seque
                          for r in parsed["activity"]),
         participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
                                        name=r.values["name"]) for r in parsed["signin"]),
-        quotas_seen=tuple(_read_quotas(rows_of, names, tiers)),
+        quotas_seen=tuple(_read_quotas(rows_of, names)),
         unusable_sheets=frozenset(unusable),
         saved_at=saved_at,
     )
 
 
-def read_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str,
-              tiers: Sequence[str] = ()) -> tuple[Submission, list[Finding]]:
+def read_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str) -> tuple[Submission, list[Finding]]:
     """Read entries from sheets already in memory as rows (the xlwings layer's bulk reads)."""
     findings: list[Finding] = []
-    return _read_book(sheets.__getitem__, list(sheets), file, tiers, findings), findings
+    return _read_book(sheets.__getitem__, list(sheets), file, findings), findings
 
 
 
 
-def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submission | None, list[Finding]]:
-    """Read one workbook; ``tiers`` (the plan's labels) locate the target figures it shows."""
+def read_submission(path: str | Path) -> tuple[Submission | None, list[Finding]]:
+    """Read one workbook (never raises for bad content: what cannot be read is a finding)."""
     file = str(path)
     findings: list[Finding] = []
     if not Path(file).is_file():
@@ -242,7 +246,7 @@ def read_submission(path: str | Path, tiers: Sequence[str] = ()) -> tuple[Submis
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
         return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
     try:
-        return _read_book(_calamine_rows(book), names, file, tiers, findings, inspection.saved_at), findings
+        return _read_book(_calamine_rows(book), names, file, findings, inspection.saved_at), findings
     except Exception as exc:  # a part calamine cannot parse (corrupt sheet, missing part)
         return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
 

@@ -1,21 +1,34 @@
-"""Roll-up, completion, pace and gaps: the counting rules of DESIGN §5, in one place.
+"""Roll-up, completion, pace and gaps: the counting rules of DESIGN §5 (v2), in one place.
 
 A :class:`Tally` holds what one or many submissions add up to; tallies merge, so the province
-is the same computation as a centre, and an enterprise served by several centres counts once.
+is the same computation as a centre. An enterprise's tier is decided once, from everything the
+tally knows (:func:`decide_tiers`), so a unit, the province and a single workbook agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from schemas import contract as c
-from schemas.entries import Submission
-from schemas.findings import Finding, Severity
-from schemas.plan import Plan, Target
-from schemas.results import TierProgress
+from tidu.schemas import contract as c
+from tidu.schemas.entries import Submission
+from tidu.schemas.findings import Finding, Severity
+from tidu.schemas.plan import Plan, Target
+from tidu.schemas.results import TierProgress
+
+TOTAL_LABEL = "合计"
+
+
+class SessionKey(NamedTuple):
+    """Where an enterprise first signed in at a counted session: ordered by date, file, row."""
+
+    date: dt.date
+    file: str  # the file's name (not its folder), so a consolidation's order does not depend on paths
+    row: int
+    tier: str  # the session's tier
 
 
 @dataclass
@@ -23,18 +36,26 @@ class Tally:
     sessions: Counter[str] = field(default_factory=Counter)  # tier → counted sessions
     by_category: Counter[tuple[str, str]] = field(default_factory=Counter)  # (category, tier) → sessions
     visits: Counter[str] = field(default_factory=Counter)  # tier → declared 服务企业数 summed (户次)
-    served: dict[str, str] = field(default_factory=dict)  # credit code → tier it is counted under
+    signed: dict[str, SessionKey] = field(default_factory=dict)  # credit code → earliest counted sign-in
+    roster: dict[str, dict[str, str]] = field(default_factory=dict)  # credit code → {claimer: roster tier}
+    names: dict[str, str] = field(default_factory=dict)  # credit code → an enterprise name seen for it
 
     def merge(self, other: Tally) -> Tally:
-        """The sum of two tallies; an enterprise already counted keeps its first tier."""
-        served = dict(self.served)
-        for code, tier in other.served.items():
-            served.setdefault(code, tier)
+        """The sum of two tallies: counts add, each enterprise keeps its earliest sign-in."""
+        signed = dict(self.signed)
+        for code, key in other.signed.items():
+            if code not in signed or key < signed[code]:
+                signed[code] = key
+        roster = {code: dict(claims) for code, claims in self.roster.items()}
+        for code, claims in other.roster.items():
+            roster.setdefault(code, {}).update(claims)
+        names = {**other.names, **self.names}
         return Tally(self.sessions + other.sessions, self.by_category + other.by_category,
-                     self.visits + other.visits, served)
+                     self.visits + other.visits, signed, roster, names)
 
-    def enterprises(self) -> Counter[str]:
-        return Counter(self.served.values())
+    def claims(self) -> set[str]:
+        """Credit codes this tally claims: on a valid roster, or signed in at a counted session."""
+        return set(self.roster) | set(self.signed)
 
 
 def invalid_rows(findings: Iterable[Finding]) -> set[tuple[str, int]]:
@@ -43,76 +64,163 @@ def invalid_rows(findings: Iterable[Finding]) -> set[tuple[str, int]]:
             if f.severity == Severity.ERROR and f.sheet is not None and f.row is not None and f.row > 1}
 
 
-def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of: dt.date) -> Tally:
-    """Count the valid entries of one submission up to ``as_of``."""
+def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of: dt.date,
+          claimer: str | None = None) -> Tally:
+    """Count the valid entries of one submission up to ``as_of`` (sessions on that day count)."""
     bad = invalid_rows(findings)
     unusable = submission.unusable_sheets
+    claimer = claimer or submission.meta.centre or submission.file
+    file_name = submission.file.replace("\\", "/").rsplit("/", 1)[-1]
     result = Tally()
+    if c.ROSTER.name not in unusable:
+        for e in submission.enterprises:
+            if (c.ROSTER.name, e.row) in bad or not e.uscc or not e.tier or plan.tier(e.tier) is None:
+                continue
+            result.roster[e.uscc] = {claimer: e.tier}
+            if e.name:
+                result.names.setdefault(e.uscc, e.name)
     if c.ACTIVITY.name in unusable:
         return result
-    counted: dict[str, str] = {}  # activity id → session tier
+    counted: dict[str, tuple[dt.date, int, str]] = {}  # activity id → (date, row, tier) of the counted row
     for a in submission.activities:
         if (c.ACTIVITY.name, a.row) in bad or a.date is None or a.date > as_of or a.id is None:
             continue
         category = plan.category_label(a.category or "")
-        if category is None or a.tier is None:
+        if category is None or a.tier is None or plan.tier(a.tier) is None:
             continue
-        counted[a.id] = a.tier
+        counted[a.id] = (a.date, a.row, a.tier)
         result.sessions[a.tier] += 1
         result.by_category[(category, a.tier)] += 1
         result.visits[a.tier] += a.enterprises or 0
-    roster_tier = {} if c.ROSTER.name in unusable else {
-        e.uscc: e.tier for e in submission.enterprises
-        if (c.ROSTER.name, e.row) not in bad and e.uscc and e.tier and plan.tier(e.tier)}
     if c.SIGNIN.name in unusable:
         return result
     for p in submission.participants:
         if (c.SIGNIN.name, p.row) in bad or p.uscc is None or p.activity_id not in counted:
             continue
-        result.served.setdefault(p.uscc, roster_tier.get(p.uscc) or counted[p.activity_id])
+        date, row, tier = counted[p.activity_id]
+        key = SessionKey(date, file_name, row, tier)
+        if p.uscc not in result.signed or key < result.signed[p.uscc]:
+            result.signed[p.uscc] = key
+        if p.name:
+            result.names.setdefault(p.uscc, p.name)
     return result
 
 
-def clamp_as_of(as_of: dt.date | None, year: int, today: dt.date | None = None) -> dt.date:
-    """The as-of date within the plan year (default: today)."""
-    day = as_of or today or dt.date.today()
+class TierSource(NamedTuple):
+    tier: str
+    rule: str  # "registry" | "roster" | "session"
+
+
+def decide_tier(code: str, t: Tally, plan: Plan) -> TierSource | None:
+    """The tier an enterprise counts under (DESIGN §5): registry, then the highest valid roster
+    tier, then the tier of the earliest counted session it signed in at."""
+    registered = plan.registry.get(code)
+    if registered is not None and plan.tier(registered) is not None:
+        return TierSource(registered, "registry")
+    claims = t.roster.get(code)
+    if claims:
+        return TierSource(min(claims.values(), key=plan.tier_rank), "roster")
+    key = t.signed.get(code)
+    return TierSource(key.tier, "session") if key is not None else None
+
+
+def decide_tiers(t: Tally, plan: Plan) -> dict[str, str]:
+    """Credit code → tier, for every enterprise served (signed in at a counted session)."""
+    out = {}
+    for code in t.signed:
+        source = decide_tier(code, t, plan)
+        if source is not None:
+            out[code] = source.tier
+    return out
+
+
+def tier_conflicts(t: Tally, plan: Plan) -> dict[str, dict[str, str]]:
+    """Credit codes whose valid roster rows disagree on the tier: code → {claimer: tier}."""
+    return {code: claims for code, claims in sorted(t.roster.items())
+            if len(set(claims.values())) > 1 and code not in plan.registry}
+
+
+def served_by_tier(t: Tally, tiers: Mapping[str, str]) -> Counter[str]:
+    """Distinct enterprises served per tier; ``tiers`` decides each (e.g. province-wide)."""
+    return Counter(tiers[code] for code in t.signed if code in tiers)
+
+
+class AsOfOutsideYear(ValueError):
+    """An explicit as-of date outside the plan year: a usage error (exit 2), never clamped."""
+
+    def __init__(self, as_of: dt.date, year: int):
+        self.as_of, self.year = as_of, year
+        super().__init__(f"统计截止日期 {as_of.isoformat()} 不在计划年度 {year} 年内，请给出 {year} 年内的日期")
+
+
+def resolve_as_of(as_of: dt.date | None, year: int, today: dt.date | None = None) -> dt.date:
+    """The as-of date: an explicit one must lie in the plan year; the default (today) is clamped."""
+    if as_of is not None:
+        if as_of.year != year:
+            raise AsOfOutsideYear(as_of, year)
+        return as_of
+    return clamp_as_of(today or dt.date.today(), year)
+
+
+def clamp_as_of(day: dt.date, year: int) -> dt.date:
+    """A date moved into the plan year (before 1 January → 1 January, after → 31 December)."""
     return min(max(day, dt.date(year, 1, 1)), dt.date(year, 12, 31))
 
 
-def year_fraction(as_of: dt.date, year: int) -> float:
-    """Share of the plan year elapsed by the end of ``as_of`` (1 January counts as one day)."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return ((as_of - start).days + 1) / ((end - start).days + 1)
+def days_elapsed(as_of: dt.date, year: int) -> tuple[int, int]:
+    """(days elapsed counting 1 January as day 1, days in the plan year)."""
+    start = dt.date(year, 1, 1)
+    return (as_of - start).days + 1, (dt.date(year + 1, 1, 1) - start).days
 
 
-def _rate(actual: int, target: int | None) -> float | None:
+def expected_by(target: int, as_of: dt.date, year: int) -> int:
+    """Whole sessions (or enterprises) due by ``as_of``: floor(target × elapsed ÷ days in year)."""
+    elapsed, total = days_elapsed(as_of, year)
+    return target * elapsed // total
+
+
+def rate(actual: int, target: int | None) -> float | None:
+    """Completion = actual ÷ target; no target (None or 0) means no figure, not 0% or ∞."""
     return actual / target if target else None
 
 
-def _gap(actual: int, target: int | None) -> int | None:
+def gap(actual: int, target: int | None) -> int | None:
+    """Gap = max(target − actual, 0); None without a target."""
     return None if target is None else max(target - actual, 0)
 
 
-def progress(t: Tally, targets: Iterable[Target], year: int, as_of: dt.date) -> list[TierProgress]:
-    """Completion, gap and pace per tier, in the order of ``targets`` (the plan's tier order)."""
-    fraction = year_fraction(as_of, year)
-    served = t.enterprises()
-    out = []
-    for target in targets:
-        sessions, enterprises = t.sessions[target.tier], served[target.tier]
-        expected = None if target.sessions is None else target.sessions * fraction
-        out.append(TierProgress(
-            tier=target.tier,
-            sessions=sessions,
-            sessions_target=target.sessions,
-            enterprises=enterprises,
-            enterprises_target=target.enterprises,
-            visits=t.visits[target.tier],
-            sessions_expected=None if expected is None else round(expected, 2),
-            behind_pace=None if expected is None or not target.sessions else sessions < expected,
-            sessions_rate=_rate(sessions, target.sessions),
-            enterprises_rate=_rate(enterprises, target.enterprises),
-            sessions_gap=_gap(sessions, target.sessions),
-            enterprises_gap=_gap(enterprises, target.enterprises),
-        ))
-    return out
+def _row(tier: str, sessions: int, sessions_target: int | None, enterprises: int, enterprises_target: int | None,
+         visits: int, as_of: dt.date, year: int, pace: bool = True) -> TierProgress:
+    expected = None if sessions_target is None or not pace else expected_by(sessions_target, as_of, year)
+    return TierProgress(
+        tier=tier, sessions=sessions, sessions_target=sessions_target, enterprises=enterprises,
+        enterprises_target=enterprises_target, visits=visits, sessions_expected=expected,
+        behind_pace=None if expected is None or not sessions_target else sessions < expected,
+        sessions_rate=rate(sessions, sessions_target), enterprises_rate=rate(enterprises, enterprises_target),
+        sessions_gap=gap(sessions, sessions_target), enterprises_gap=gap(enterprises, enterprises_target),
+    )
+
+
+def progress(t: Tally, targets: Iterable[Target], plan: Plan, as_of: dt.date,
+             tiers: Mapping[str, str] | None = None, pace: bool = True) -> list[TierProgress]:
+    """Completion, gap and pace per tier, in the order of ``targets`` (the plan's tier order).
+
+    ``tiers`` (credit code → tier) is the decision to count enterprises by; by default it is
+    decided from this tally alone. ``pace=False`` gives no pace verdict (a centre that shares
+    its unit's targets without a split of its own: the province judges the unit).
+    """
+    served = served_by_tier(t, decide_tiers(t, plan) if tiers is None else tiers)
+    return [_row(target.tier, t.sessions[target.tier], target.sessions, served[target.tier],
+                 target.enterprises, t.visits[target.tier], as_of, plan.year, pace) for target in targets]
+
+
+def total(rows: Iterable[TierProgress], as_of: dt.date, year: int, pace: bool = True) -> TierProgress:
+    """The all-tier row: each measure sums only the tiers that have a numeric target for it."""
+    rows = list(rows)
+    with_sessions = [p for p in rows if p.sessions_target is not None]
+    with_enterprises = [p for p in rows if p.enterprises_target is not None]
+    sessions_target = sum(p.sessions_target or 0 for p in with_sessions) if with_sessions else None
+    enterprises_target = sum(p.enterprises_target or 0 for p in with_enterprises) if with_enterprises else None
+    return _row(TOTAL_LABEL, sum(p.sessions for p in with_sessions), sessions_target,
+                sum(p.enterprises for p in with_enterprises), enterprises_target,
+                sum(p.visits for p in with_sessions), as_of, year, pace)

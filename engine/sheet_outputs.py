@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.normalize import safe_filename, strip_controls
-from schemas import contract as c
-from schemas.results import SubmissionReport, TierProgress
+from tidu.engine.normalize import safe_filename, strip_controls
+from tidu.engine.rollup import total
+from tidu.schemas import contract as c
+from tidu.schemas.results import SubmissionReport, TierProgress
 
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -34,10 +35,6 @@ def findings_rows(report: SubmissionReport) -> list[list[Any]]:
             for f in report.findings]
 
 
-def _rate(actual: int, target: int | None) -> float | str:
-    return actual / target if target else "—"
-
-
 def _dash(value: Any) -> Any:
     return "—" if value is None else value
 
@@ -46,32 +43,23 @@ def _pace(p: TierProgress) -> str:
     return "—" if p.behind_pace is None else ("落后" if p.behind_pace else "正常")
 
 
-def progress_rows(progress: list[TierProgress]) -> list[list[Any]]:
-    """The engine's figures for 完成情况, in ``contract.PROGRESS_COLUMNS`` order, with a totals row."""
-    rows = []
-    for p in progress:
-        values = {
-            "tier": p.tier, "enterprises_target": "/" if p.enterprises_target is None else p.enterprises_target,
-            "enterprises": p.enterprises, "enterprises_rate": _dash(p.enterprises_rate),
-            "enterprises_gap": _dash(p.enterprises_gap),
-            "sessions_target": "/" if p.sessions_target is None else p.sessions_target, "sessions": p.sessions,
-            "sessions_rate": _dash(p.sessions_rate), "sessions_gap": _dash(p.sessions_gap),
-            "sessions_expected": _dash(p.sessions_expected), "pace": _pace(p), "visits": p.visits,
-        }
-        rows.append([values[key] for key, _ in c.PROGRESS_COLUMNS])
-    e_target = sum(p.enterprises_target or 0 for p in progress)
-    s_target = sum(p.sessions_target or 0 for p in progress)
-    served, sessions = sum(p.enterprises for p in progress), sum(p.sessions for p in progress)
-    total = {
-        "tier": "合计", "enterprises_target": e_target, "enterprises": served,
-        "enterprises_rate": _rate(served, e_target), "enterprises_gap": max(e_target - served, 0),
-        "sessions_target": s_target, "sessions": sessions, "sessions_rate": _rate(sessions, s_target),
-        "sessions_gap": max(s_target - sessions, 0),
-        "sessions_expected": round(sum(p.sessions_expected or 0 for p in progress), 2), "pace": "",
-        "visits": sum(p.visits for p in progress),
+def _values(p: TierProgress) -> list[Any]:
+    values = {
+        "tier": p.tier, "enterprises_target": "/" if p.enterprises_target is None else p.enterprises_target,
+        "enterprises": p.enterprises, "enterprises_rate": _dash(p.enterprises_rate),
+        "enterprises_gap": _dash(p.enterprises_gap),
+        "sessions_target": "/" if p.sessions_target is None else p.sessions_target, "sessions": p.sessions,
+        "sessions_rate": _dash(p.sessions_rate), "sessions_gap": _dash(p.sessions_gap),
+        "sessions_expected": _dash(p.sessions_expected), "pace": _pace(p), "visits": p.visits,
     }
-    rows.append([total[key] for key, _ in c.PROGRESS_COLUMNS])
-    return rows
+    return [values[key] for key, _ in c.PROGRESS_COLUMNS]
+
+
+def progress_rows(progress: list[TierProgress], as_of: dt.date) -> list[list[Any]]:
+    """The engine's figures for 完成情况, in ``contract.PROGRESS_COLUMNS`` order, with the totals
+    row of :func:`tidu.engine.rollup.total` (only tiers with a numeric target are summed)."""
+    judged = any(p.sessions_expected is not None for p in progress)
+    return [_values(p) for p in progress] + [_values(total(progress, as_of, as_of.year, pace=judged))]
 
 
 FlagLevel = Literal["behind", "gap", "done", "none"]
@@ -100,7 +88,7 @@ def gap_flags(progress: list[TierProgress]) -> list[GapFlag]:
             short.append(f"{p.enterprises_gap} 家企业")
         if p.behind_pace:
             flags.append(GapFlag(p.tier, "behind", f"{p.tier}：进度落后，已完成 {p.sessions} 场，按进度应完成 "
-                                                   f"{p.sessions_expected:.1f} 场；全年还差" + "、".join(short)))
+                                                   f"{p.sessions_expected} 场；全年还差" + "、".join(short)))
         elif short:
             flags.append(GapFlag(p.tier, "gap", f"{p.tier}：进度正常，全年还差" + "、".join(short)))
         else:

@@ -74,6 +74,7 @@ class QuotaSeen:
     measure: str  # "enterprises" | "sessions"
     value: object
     unit: str | None = None  # the 附表3 row it belongs to; None: the centre's own (完成情况)
+    position: int | None = None  # 附表3 mirror: the tier's index in the row (the label is not on the row)
 
 
 @dataclass(frozen=True)

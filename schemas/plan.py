@@ -8,6 +8,7 @@ numbers) live here; cross-checks between annexes (totals, known names) are in
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
@@ -117,6 +118,24 @@ class Target(_Frozen):
     sessions: int | None
 
 
+class GoalMeasure(StrEnum):
+    """What a headline goal (三、工作思路及目标) is measured by in the data."""
+
+    SERVED = "served"  # distinct enterprises of the tier served at counted sessions
+    ROSTER = "roster"  # enterprises of the tier on the valid rosters
+    NEW_ABOVE_SCALE = "new_above_scale"  # roster enterprises whose 是否纳入规上统计 turned 是 in the plan year
+
+
+class Goal(_Frozen):
+    """A headline goal of the plan, reported against what the data shows (DESIGN §2.5)."""
+
+    code: str
+    label: str  # the plan's words, e.g. 一企一策
+    tier: str | None = None
+    target: int = Field(ge=0)
+    measure: GoalMeasure
+
+
 class Plan(_Frozen):
     """One year's plan, exactly as its data file says."""
 
@@ -134,6 +153,12 @@ class Plan(_Frozen):
     prefectures: dict[str, str]
     provincial_centre: ProvincialCentre
     centres: tuple[Centre, ...]
+    #: 分解落实: per shared 附表3 unit, per centre, a row laid out like the unit's (enterprises,
+    #: sessions per tier; "/" where the unit's row has "/"). Optional; shares must add up to the row.
+    shares: dict[str, dict[str, tuple[Quota, ...]]] = {}
+    goals: tuple[Goal, ...] = ()
+    #: Enterprises whose tier the province has confirmed (published lists): credit code → tier label.
+    registry: dict[str, str] = {}
 
     def __repr__(self) -> str:  # the full plan is pages long; tracebacks need only its identity
         return f"Plan(id={self.id!r}, year={self.year})"
@@ -195,6 +220,24 @@ class Plan(_Frozen):
         found = self.centre(centre)
         return found.unit if found else None
 
+    def partners(self, centre: str) -> list[str]:
+        """The other centres that report the same 附表3 row (empty for a row of its own)."""
+        unit = self.unit_of(centre)
+        return [c.name for c in self.centres if unit is not None and c.unit == unit and c.name != centre]
+
+    def share_targets(self, centre: str) -> list[Target] | None:
+        """The centre's own share of its unit's targets (分解落实), or None when the plan has no split."""
+        unit = self.unit_of(centre)
+        row = self.shares.get(unit or "", {}).get(centre)
+        if row is None:
+            return None
+        return [Target(tier=t.label, enterprises=row[2 * i], sessions=row[2 * i + 1])
+                for i, t in enumerate(self.tiers)]
+
+    def tier_rank(self, label: str) -> int:
+        """Position in the pyramid, 0 for the highest tier (the plan lists tiers top down)."""
+        return self.tier_labels.index(label)
+
     def province_targets(self) -> list[Target]:
         """The whole province's targets per tier: the 附表3 totals row."""
         row = self.annex3.totals
@@ -250,3 +293,20 @@ class TierRuleSet(_Frozen):
 
     def __repr__(self) -> str:
         return f"TierRuleSet(id={self.id!r})"
+
+
+class LoadedPlan(_Frozen):
+    """A plan that passed every check, with its rule set: neither is ever missing.
+
+    ``source`` is where it was read from (a shipped plan's path or the file the analyst gave);
+    the object itself travels to worker processes, so nothing downstream reloads a plan.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    plan: Plan
+    rules: TierRuleSet
+    source: str
+
+    def __repr__(self) -> str:
+        return f"LoadedPlan(id={self.plan.id!r}, source={self.source!r})"

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from tidu.schemas.findings import Finding, Severity
 
-from schemas.findings import Finding, Severity
+#: Traffic lights on a completion rate, used by every front door and the template's formulas.
+GREEN_AT = 1.0  # done
+AMBER_AT = 0.5  # on its way; below this, far behind
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+def light(rate: float | None) -> Light | None:
+    """The traffic light of a completion rate; None without a rate (no target)."""
+    if rate is None:
+        return None
+    return Light.GREEN if rate >= GREEN_AT else Light.AMBER if rate >= AMBER_AT else Light.RED
 
 
 class TierProgress(BaseModel):
@@ -22,7 +39,7 @@ class TierProgress(BaseModel):
     enterprises: int
     enterprises_target: int | None
     visits: int
-    sessions_expected: float | None
+    sessions_expected: int | None  # whole sessions due by the as-of date
     behind_pace: bool | None
     sessions_rate: float | None
     enterprises_rate: float | None

@@ -10,17 +10,16 @@ from pathlib import Path
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import pytest
-
-from engine.plan import load_plan_report
-from schemas.plan import Plan
-from workbook.builder import build_workbook, workbook_filename
+from tidu.engine.plan import load_plan
+from tidu.schemas.plan import Plan
+from tidu.workbook.builder import build_workbook, workbook_filename
 
 KUNMING = "昆明市中小企业服务中心"
 
 
 @pytest.fixture(scope="session")
 def plan_report():
-    return load_plan_report()
+    return load_plan()
 
 
 @pytest.fixture(scope="session")
@@ -37,4 +36,4 @@ def built_dir(tmp_path_factory) -> Path:
 def kunming_book(plan_report, built_dir) -> Path:
     """The blank workbook of the Kunming prefecture centre."""
     path = built_dir / workbook_filename(plan_report.plan, KUNMING)
-    return build_workbook(path, KUNMING, plan_report.plan, plan_report.rules)
+    return build_workbook(path, KUNMING, plan_report)

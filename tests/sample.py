@@ -6,8 +6,8 @@ import copy
 import datetime as dt
 from typing import Any
 
-from engine.uscc import with_check_character
-from schemas import contract as c
+from tidu.engine.uscc import with_check_character
+from tidu.schemas import contract as c
 
 CENTRE = "昆明市中小企业服务中心"
 UNIT = "昆明市中小中心及窗口平台"

@@ -6,8 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-
-from workbook.builder import build_workbook
+from tidu.workbook.builder import build_workbook
 
 from .sample import BASE, E1, E9, activity, code, roster, rows, signin
 
@@ -39,14 +38,14 @@ KM_EXPECTED = {"国家级小巨人": (1, 1, 1), "省级小巨人": (0, 0, 0), "�
 
 def make_folder(folder: Path, plan_report) -> dict[str, str]:
     """Build the folder; returns {file name: expected status}."""
-    plan, rules = plan_report.plan, plan_report.rules
+    lp = plan_report
     folder.mkdir(parents=True, exist_ok=True)
     oct1, nov1 = dt.datetime(2021, 10, 1, 9), dt.datetime(2021, 11, 1, 9)
-    build_workbook(folder / "昆明中心.xlsx", KM_CENTRE, plan, rules, rows=rows(), exported=nov1)
-    build_workbook(folder / "昆明平台.xlsx", KM_PLATFORM, plan, rules, rows=PLATFORM_ROWS, exported=nov1)
-    build_workbook(folder / "曲靖-新.xlsx", QJ_CENTRE, plan, rules, rows=qujing_rows(2), exported=nov1)
-    build_workbook(folder / "曲靖-旧.xlsx", QJ_CENTRE, plan, rules, rows=qujing_rows(1), exported=oct1)
-    unknown = build_workbook(folder / "未知单位.xlsx", KM_CENTRE, plan, rules, rows=rows())
+    build_workbook(folder / "昆明中心.xlsx", KM_CENTRE, lp, rows=rows(), exported=nov1)
+    build_workbook(folder / "昆明平台.xlsx", KM_PLATFORM, lp, rows=PLATFORM_ROWS, exported=nov1)
+    build_workbook(folder / "曲靖-新.xlsx", QJ_CENTRE, lp, rows=qujing_rows(2), exported=nov1)
+    build_workbook(folder / "曲靖-旧.xlsx", QJ_CENTRE, lp, rows=qujing_rows(1), exported=oct1)
+    unknown = build_workbook(folder / "未知单位.xlsx", KM_CENTRE, lp, rows=rows())
     book = openpyxl.load_workbook(unknown)
     for row in book["_meta"].iter_rows(min_row=2):
         if row[0].value == "centre":

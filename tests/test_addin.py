@@ -13,11 +13,10 @@ from xml.etree import ElementTree
 
 import pytest
 from oletools.olevba import VBA_Parser
-
-from engine.cli import main
-from xlmacros.addin.build import BAS, MODULE, build_addin, build_selftest_workbook, vba_source
-from xlmacros.addin.buttons import BUTTONS, TAB_LABEL
-from xlmacros.addin.customui import NAMESPACE, customui_xml
+from tidu.engine.cli.main import main
+from tidu.xlmacros.addin.build import BAS, MODULE, build_addin, build_selftest_workbook, vba_source
+from tidu.xlmacros.addin.buttons import BUTTONS, TAB_LABEL
+from tidu.xlmacros.addin.customui import NAMESPACE, customui_xml
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 LO_MACRO = Path(__file__).with_name("lo_macro.py")
@@ -59,14 +58,14 @@ def test_ribbon_xml(addin):
 def test_every_on_action_has_its_sub_and_every_runpython_target_exists():
     source = BAS.read_text(encoding="utf-8")
     subs = dict(re.findall(r'Public Sub (\w+)\(control As Object\)\s+RunPython TiduCommand\("(\w+)"\)', source))
-    ribbon = importlib.import_module("xlmacros.ribbon")
+    ribbon = importlib.import_module("tidu.xlmacros.ribbon")
     for b in BUTTONS:
         assert subs.get(b.callback) == b.entry, f"{b.callback} missing or calls another entry"
         assert callable(getattr(ribbon, b.entry))
     on_actions = re.findall(r'onAction="(\w+)"', customui_xml())
     assert sorted(on_actions) == sorted(subs)
     command = re.search(r'TiduCommand = "import (\S+) as ribbon; ribbon\." & entry', source)
-    assert command and command.group(1) == "xlmacros.ribbon"
+    assert command and command.group(1) == "tidu.xlmacros.ribbon"
 
 
 def test_vba_text_is_code_page_1252():
@@ -85,7 +84,7 @@ def test_olevba_extracts_exactly_our_module(addin):
 
 def test_config_sheet_names_our_udf_module(addin):
     with zipfile.ZipFile(addin) as zf:
-        assert b"xlmacros.udfs" in zf.read("xl/worksheets/sheet1.xml")
+        assert b"tidu.xlmacros.udfs" in zf.read("xl/worksheets/sheet1.xml")
 
 
 def _uno_available() -> bool:

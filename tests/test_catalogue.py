@@ -6,19 +6,23 @@ import re
 from pathlib import Path
 
 import pytest
-
-from engine.catalogue import CATALOGUE, finding
+from tidu.schemas.catalogue import CATALOGUE, Scope, finding
+from tidu.schemas.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
 # finding("code", ...), ctx.at("code", ...), BadValue("code"), Rejected("code", ...)
 EMITTED = re.compile(r'(?:finding|\.at|BadValue|Rejected)\(\s*"([a-z0-9-]+)"')
+# code = "a" if … else "b": a code chosen before the call
+CODE_CHOICE = re.compile(r'code = "([a-z0-9-]+)" if .+ else "([a-z0-9-]+)"')
 
 
 def _emitted_codes() -> set[str]:
     codes = set()
-    for pkg in ("engine", "workbook", "xlmacros"):
+    for pkg in ("engine", "workbook", "xlmacros", "portal"):
         for path in (ROOT / pkg).rglob("*.py"):
-            codes |= set(EMITTED.findall(path.read_text(encoding="utf-8")))
+            text = path.read_text(encoding="utf-8")
+            codes |= set(EMITTED.findall(text))
+            codes |= {code for pair in CODE_CHOICE.findall(text) for code in pair if code}
     return codes
 
 
@@ -38,6 +42,14 @@ def test_catalogue_entry(code):
     assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", code)
     assert re.search(r"[\u4e00-\u9fff]", kind.title), "title must be Chinese"
     assert re.search(r"[\u4e00-\u9fff]", kind.template), "message must be Chinese"
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_each_code_owns_a_scope_that_fits_its_severity(code):
+    kind = CATALOGUE[code]
+    # An optional cell never voids its row: cell-scope findings are never errors.
+    assert not (kind.scope is Scope.CELL and kind.severity is Severity.ERROR)
+    assert kind.rejects_file == (kind.scope is Scope.FILE and kind.severity is Severity.ERROR)
 
 
 def test_unknown_code_cannot_be_made():

@@ -13,11 +13,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
-
-from engine.cli import main
-from engine.consolidate import consolidate
-from engine.report_writer import write_report
-from workbook.builder import build_workbook
+from tidu.engine.cli.main import main
+from tidu.engine.consolidate import consolidate
+from tidu.workbook.builder import build_workbook
+from tidu.workbook.report import write_report
 
 from .sample import E1, rows
 from .submissions import KM_CENTRE, KM_EXPECTED, KM_PLATFORM, KM_UNIT, QJ_UNIT, make_folder
@@ -111,7 +110,7 @@ def test_text_from_submissions_stays_text(tmp_path, plan_report):
     hostile = {"activity:0:tier": '=HYPERLINK("http://example.invalid","点我")',
                "activity:1:category": "=cmd|' /C calc'!A0", "activity:2:tier": "#N/A",
                "roster:1:tier": "小微\x07\x1b[31m"}
-    build_workbook(folder / "c.xlsx", KM_CENTRE, plan_report.plan, plan_report.rules, rows=rows(hostile))
+    build_workbook(folder / "c.xlsx", KM_CENTRE, plan_report, rows=rows(hostile))
     result = consolidate(folder, plan_report, YEAR_END, workers=1)
     values = {f.value for f in result.findings}
     assert {'=HYPERLINK("http://example.invalid","点我")', "=cmd|' /C calc'!A0", "#N/A"} <= values
@@ -175,7 +174,7 @@ def test_report_inside_the_folder_is_not_an_input(tmp_path, plan_report):
 
 def test_two_consolidations_writing_one_report(tmp_path, folder):
     out = tmp_path / "same.xlsx"
-    cmd = [sys.executable, "-m", "engine.cli", "consolidate", str(folder[0]), "-o", str(out)]
+    cmd = [sys.executable, "-m", "tidu", "consolidate", str(folder[0]), "-o", str(out)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     book = openpyxl.load_workbook(out)

@@ -7,9 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
-
-from engine.cli import main
-from engine.uscc import is_valid
+from tidu.engine.cli.main import main
+from tidu.engine.uscc import is_valid
 
 
 def test_demo(tmp_path, capsys, plan):

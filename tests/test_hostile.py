@@ -7,10 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from engine.consolidate import consolidate
-from engine.isolation import Crashed, run_isolated
-from workbook.builder import build_workbook
+from tidu.engine.consolidate import consolidate
+from tidu.engine.isolation import Crashed, run_isolated
+from tidu.workbook.builder import build_workbook
 
 from . import hostile
 from .sample import rows
@@ -23,8 +22,8 @@ GOOD = {"好-昆明.xlsx": "昆明市中小企业服务中心", "好-曲靖.xlsx
 @pytest.fixture(scope="module")
 def good_dir(tmp_path_factory, plan_report):
     folder = tmp_path_factory.mktemp("good")
-    build_workbook(folder / "好-昆明.xlsx", GOOD["好-昆明.xlsx"], plan_report.plan, plan_report.rules, rows=rows())
-    build_workbook(folder / "好-曲靖.xlsx", QJ_CENTRE, plan_report.plan, plan_report.rules, rows=qujing_rows(2))
+    build_workbook(folder / "好-昆明.xlsx", GOOD["好-昆明.xlsx"], plan_report, rows=rows())
+    build_workbook(folder / "好-曲靖.xlsx", QJ_CENTRE, plan_report, rows=qujing_rows(2))
     return folder
 
 
@@ -63,7 +62,7 @@ def _alone(tmp_path: Path, plan_report, centre: str, make) -> tuple[Path, object
     """One file made by ``make`` from a good workbook of ``centre``, consolidated on its own."""
     folder = tmp_path / "in"
     folder.mkdir()
-    source = build_workbook(tmp_path / "src.xlsx", centre, plan_report.plan, plan_report.rules, rows=rows())
+    source = build_workbook(tmp_path / "src.xlsx", centre, plan_report, rows=rows())
     made = make(folder, source)
     return made, consolidate(folder, plan_report, YEAR_END, workers=1)
 

@@ -6,9 +6,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
-from schemas import contract as c
-from workbook.builder import build_workbook
+from tidu.schemas import contract as c
+from tidu.workbook.builder import build_workbook
 
 from .conftest import KUNMING
 from .libreoffice import recalculate
@@ -46,7 +45,7 @@ EXPECTED = {
 
 
 def test_recalculated_progress_matches_expected_counts(tmp_path, plan_report):
-    path = build_workbook(tmp_path / "filled.xlsx", KUNMING, plan_report.plan, plan_report.rules, rows=ROWS)
+    path = build_workbook(tmp_path / "filled.xlsx", KUNMING, plan_report, rows=ROWS)
     result = recalculate(path, tmp_path)
     ws = openpyxl.load_workbook(result, data_only=True)[c.PROGRESS]
     header = [cell.value for cell in ws[5]]
@@ -73,7 +72,7 @@ def test_recalculated_progress_matches_expected_counts(tmp_path, plan_report):
 
 def test_no_target_gives_no_completion_figure(tmp_path, plan_report):
     # 昭通: national tier has 0 target enterprises and "/" sessions
-    path = build_workbook(tmp_path / "zt.xlsx", "昭通市中小企业服务中心", plan_report.plan, plan_report.rules,
+    path = build_workbook(tmp_path / "zt.xlsx", "昭通市中小企业服务中心", plan_report,
                           rows={"activity": [["H1", dt.date(2021, 3, 1), "政策信息服务", "国家级小巨人", None, "x"]]})
     ws = openpyxl.load_workbook(recalculate(path, tmp_path), data_only=True)[c.PROGRESS]
     row = next(r for r in ws.iter_rows(min_row=6, max_row=10, values_only=True) if r[0] == "国家级小巨人")

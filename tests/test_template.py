@@ -7,10 +7,9 @@ import datetime as dt
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
-
-from engine.cli import main
-from schemas import contract as c
-from workbook.builder import build_workbook, workbook_filename
+from tidu.engine.cli.main import main
+from tidu.schemas import contract as c
+from tidu.workbook.builder import build_workbook, workbook_filename
 
 from .conftest import KUNMING
 
@@ -120,7 +119,7 @@ def test_annex3_highlights_the_centres_row(book):
 
 def test_prefecture_platform_highlights_its_prefectures_row(built_dir, plan_report):
     path = build_workbook(built_dir / "dali-platform.xlsx", "大理州中小企业公共服务窗口平台",
-                          plan_report.plan, plan_report.rules)
+                          plan_report)
     ws = openpyxl.load_workbook(path)[c.ANNEX3]
     highlighted = [r[0].value for r in ws.iter_rows(min_row=4, max_row=33)
                    if (r[0].fill.fgColor.rgb or "").endswith("FFF2CC")]
@@ -153,7 +152,7 @@ def test_progress_sheet_targets_and_names(book):
 
 def test_provincial_centre_workbook(built_dir, plan_report):
     plan = plan_report.plan
-    path = build_workbook(built_dir / "prov.xlsx", plan.provincial_centre.name, plan, plan_report.rules)
+    path = build_workbook(built_dir / "prov.xlsx", plan.provincial_centre.name, plan_report)
     book = openpyxl.load_workbook(path)
     meta = {row[0].value: row[1].value for row in book[c.META].iter_rows(min_row=2)}
     assert meta["unit"] is None  # no 附表3 row
@@ -172,7 +171,7 @@ def test_opens_with_calamine(kunming_book):
 
 def test_text_that_looks_like_a_formula_stays_text(built_dir, plan_report):
     rows = {"roster": [["=HYPERLINK(\"http://x\")", "=1+1", "小微企业"]]}
-    path = build_workbook(built_dir / "f.xlsx", KUNMING, plan_report.plan, plan_report.rules, rows=rows)
+    path = build_workbook(built_dir / "f.xlsx", KUNMING, plan_report, rows=rows)
     ws = openpyxl.load_workbook(path)[c.ROSTER.name]
     assert ws["A2"].data_type == "s" and ws["B2"].data_type == "s"
 

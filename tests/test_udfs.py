@@ -9,8 +9,7 @@ import sys
 import textwrap
 
 import pytest
-
-from xlmacros.udfs import (
+from tidu.xlmacros.udfs import (
     TIDU_COMPLETION,
     TIDU_PACE,
     TIDU_QUOTA,
@@ -57,9 +56,12 @@ def test_completion_bad_argument():
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    ((16, 5, dt.datetime(2021, 7, 1)), "落后（应完成 8.0）"),
-    ((16, 9, dt.datetime(2021, 7, 1)), "正常（应完成 8.0）"),
-    ((2, 0, dt.datetime(2020, 5, 1)), "落后（应完成 0.0）"),  # before the year: day one
+    ((16, 5, dt.datetime(2021, 7, 1)), "落后（应完成 7）"),  # floor(16 × 182 / 365) = 7
+    ((16, 6, dt.datetime(2021, 7, 1)), "落后（应完成 7）"),
+    ((16, 7, dt.datetime(2021, 7, 1)), "正常（应完成 7）"),  # actual equal to expected is on pace
+    ((16, 9, dt.datetime(2021, 7, 1)), "正常（应完成 7）"),
+    ((2, 0, dt.datetime(2020, 5, 1)), "正常（应完成 0）"),  # before the year: day one, nothing due yet
+    ((365, 0, dt.datetime(2021, 1, 1)), "落后（应完成 1）"),
     (("/", 1, dt.datetime(2021, 7, 1)), "—"),
 ])
 def test_pace(args, expected):
@@ -96,12 +98,12 @@ def test_xlwings_metadata_and_vba_wrappers():
         sys.modules["win32com.client"].Dispatch = object
         import xlwings, xlwings.udfs as udfs
         xlwings.func = udfs.xlfunc  # what xw.func is on Windows
-        import xlmacros.udfs as m
+        import tidu.xlmacros.udfs as m
         meta = {f.__name__: [f.__xlfunc__["name"], [a["name"] for a in f.__xlfunc__["args"]],
                              f.__xlfunc__["category"]] for f in m.UDFS}
         book = types.SimpleNamespace(Name="tidu.xlam")
         out = io.StringIO()
-        udfs.generate_vba_wrapper("xlmacros.udfs", m, out, book)
+        udfs.generate_vba_wrapper("tidu.xlmacros.udfs", m, out, book)
         print(json.dumps({"meta": meta, "vba": out.getvalue()}, ensure_ascii=False))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)

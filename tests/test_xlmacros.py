@@ -12,12 +12,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
-from engine.check import check_file
-from engine.sheet_outputs import findings_rows, progress_rows
-from schemas import contract as c
-from workbook.builder import build_workbook
-from xlmacros import ribbon
+from tidu.engine.check import check_file
+from tidu.engine.sheet_outputs import findings_rows, progress_rows
+from tidu.schemas import contract as c
+from tidu.workbook.builder import build_workbook
+from tidu.xlmacros import ribbon
 
 from .sample import CENTRE, E9, rows
 from .xlpayload import apply, open_payload, payload
@@ -30,13 +29,13 @@ ENTRY = {c.ROSTER.name, c.ACTIVITY.name, c.SIGNIN.name}
 @pytest.fixture(scope="module")
 def bad_book(tmp_path_factory, plan_report) -> Path:
     path = tmp_path_factory.mktemp("xw") / "bad.xlsx"
-    return build_workbook(path, CENTRE, plan_report.plan, plan_report.rules, rows=rows(BAD))
+    return build_workbook(path, CENTRE, plan_report, rows=rows(BAD))
 
 
 @pytest.fixture(scope="module")
 def good_book(tmp_path_factory, plan_report) -> Path:
     path = tmp_path_factory.mktemp("xw") / "good.xlsx"
-    return build_workbook(path, CENTRE, plan_report.plan, plan_report.rules, rows=rows())
+    return build_workbook(path, CENTRE, plan_report, rows=rows())
 
 
 def _sheet_index(data, name: str) -> int:
@@ -125,7 +124,7 @@ def test_rollup_writes_the_engine_figures(good_book):
     first_row = int("".join(ch for ch in block["address"].split(":")[0] if ch.isdigit()))
     write = next(a for a in actions if a["func"] == "setValues" and a["start_row"] == first_row)
     assert write["sheet_position"] == progress and write["start_column"] == 0
-    assert write["values"] == _as_sent(progress_rows(report.progress))
+    assert write["values"] == _as_sent(progress_rows(report.progress, report.as_of))
     assert [row[0] for row in write["values"]] == [*(p.tier for p in report.progress), "合计"]
     caption = next(a for a in actions if a["func"] == "setValues" and a["start_row"] == first_row - 2)
     assert str(report.as_of) in caption["values"][0][0]

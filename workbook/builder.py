@@ -8,16 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-
-from engine.isolation import parallel_map
-from engine.normalize import safe_filename
-from engine.plan import load_plan_report
-from schemas import contract as c
-from schemas.plan import Plan, TierRuleSet
-from workbook.entry_sheets import build_entry_sheet
-from workbook.plan_sheets import build_annex1, build_annex2, build_annex3, build_cover, build_lists, build_meta
-from workbook.progress_sheet import build_calc, build_findings_sheet, build_progress
-from workbook.xl import Formats, atomic_path
+from tidu.engine.isolation import parallel_map
+from tidu.engine.normalize import safe_filename
+from tidu.schemas import contract as c
+from tidu.schemas.plan import LoadedPlan, Plan, TierRuleSet
+from tidu.workbook.entry_sheets import build_entry_sheet
+from tidu.workbook.plan_sheets import build_annex1, build_annex2, build_annex3, build_cover, build_lists, build_meta
+from tidu.workbook.progress_sheet import build_calc, build_findings_sheet, build_progress
+from tidu.workbook.xl import Formats, atomic_path
 
 #: Rows to pre-fill per entry sheet key ("roster", "activity", "signin"), values in header order.
 Rows = Mapping[str, Sequence[Sequence[Any]]]
@@ -37,18 +35,14 @@ def workbook_filename(plan: Plan, centre: str) -> str:
     return f"{safe_filename(centre)}_{plan.year}年企业梯度培育台账.xlsx"
 
 
-def build_workbook(path: str | Path, centre: str, plan: Plan | None = None,
-                   rules: TierRuleSet | None = None, rows: Rows | None = None,
+def build_workbook(path: str | Path, centre: str, loaded: LoadedPlan, rows: Rows | None = None,
                    created: dt.datetime | None = None, exported: dt.datetime | None = None) -> Path:
     """Write the workbook of one centre to ``path`` atomically and return the path.
 
     ``rows`` optionally pre-fills the entry sheets (used by the demo and tests); values are
     written as they are, text always as text.
     """
-    if plan is None or rules is None:
-        report = load_plan_report(plan.id if plan else None)
-        plan, rules = report.plan, report.rules
-    assert plan is not None and rules is not None
+    plan, rules = loaded.plan, loaded.rules
     if centre != plan.provincial_centre.name and plan.centre(centre) is None:
         raise UnknownCentreError(centre, plan)
     unit = plan.unit_of(centre)
@@ -62,8 +56,9 @@ def build_workbook(path: str | Path, centre: str, plan: Plan | None = None,
 def _write(path: Path, plan: Plan, rules: TierRuleSet, centre: str, unit: str | None, rows: Rows,
            created: dt.datetime, exported: dt.datetime | None) -> None:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    # The saved time (docProps) is the export time when there is one: a workbook is saved as it is exported.
     book.set_properties({"title": f"{centre} {plan.year}年企业梯度培育台账", "author": "tidu",
-                         "company": plan.issuer})
+                         "company": plan.issuer, "created": exported or created})
     fmts = Formats(book)
     build_cover(book, plan, fmts, centre, unit)
     for sheet in c.ENTRY_SHEETS:
@@ -79,21 +74,20 @@ def _write(path: Path, plan: Plan, rules: TierRuleSet, centre: str, unit: str | 
     book.close()
 
 
-def _build_one(args: tuple[Path, str, Plan, TierRuleSet]) -> Path:
-    path, centre, plan, rules = args
-    return build_workbook(path, centre, plan, rules)
+def _build_one(args: tuple[Path, str, LoadedPlan]) -> Path:
+    path, centre, loaded = args
+    return build_workbook(path, centre, loaded)
 
 
-def build_all(directory: str | Path, plan: Plan | None = None, jobs: int | None = None,
+def build_all(directory: str | Path, loaded: LoadedPlan, jobs: int | None = None,
               progress: Callable[[Path], None] | None = None) -> list[Path]:
     """One workbook per reporting centre plus the provincial centre, flat in ``directory``.
 
     Workbooks are independent, so they are written by ``jobs`` processes (default: one per core).
     """
-    report = load_plan_report(plan.id if plan else None)
-    assert report.plan is not None and report.rules is not None
-    tasks = [(Path(directory) / workbook_filename(report.plan, name), name, report.plan, report.rules)
-             for name in report.plan.centre_names()]
+    # The plan object itself goes to the workers: a plan given as a file is never looked up again.
+    tasks = [(Path(directory) / workbook_filename(loaded.plan, name), name, loaded)
+             for name in loaded.plan.centre_names()]
     done = []
     for path in parallel_map(_build_one, tasks, jobs):
         done.append(path)

@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from schemas import contract as c
-from schemas.contract import Column, EntrySheet
-from schemas.plan import Plan
-from workbook.xl import Formats, col_letter, sheet_ref, write_value
+from tidu.schemas import contract as c
+from tidu.schemas.contract import Column, EntrySheet
+from tidu.schemas.plan import Plan
+from tidu.workbook.xl import Formats, col_letter, sheet_ref, write_value
 
 _NUMBER_RULES: dict[str, dict[str, Any]] = {
     "count": {"validate": "integer", "criteria": ">=", "value": 0,

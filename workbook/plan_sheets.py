@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schemas import contract as c
-from schemas.plan import Plan, TierRuleSet
-from workbook.xl import Formats, sheet_ref
+from tidu.schemas import contract as c
+from tidu.schemas.plan import Plan, TierRuleSet
+from tidu.workbook.xl import Formats, sheet_ref
 
 # Protection lets the clerk select, sort-free read and filter, but not edit the mirrors.
 _READ_ONLY = {"select_locked_cells": True, "select_unlocked_cells": True, "autofilter": True}

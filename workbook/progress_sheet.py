@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schemas import contract as c
-from schemas.contract import ACTIVITY, ROSTER, SIGNIN
-from schemas.plan import Target
-from workbook.xl import Formats, col_letter, sheet_ref
+from tidu.schemas import contract as c
+from tidu.schemas.contract import ACTIVITY, ROSTER, SIGNIN
+from tidu.schemas.plan import Target
+from tidu.workbook.xl import Formats, col_letter, sheet_ref
 
 CALC_SERVED = "tidu_calc_served"
 HEADER_ROW = 4  # 0-based row of the formula block's header

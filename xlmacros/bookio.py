@@ -10,9 +10,8 @@ import datetime as dt
 from typing import Any
 
 import xlwings as xw
+from tidu.engine.reader import READ_SHEETS
 from xlwings.utils import col_name
-
-from engine.reader import READ_SHEETS
 
 
 def sheet_names(book: xw.Book) -> list[str]:

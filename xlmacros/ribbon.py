@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import xlwings as xw
-
-from engine.check import check_rows
-from engine.sheet_outputs import export_filename, findings_rows, gap_flags, progress_rows
-from schemas import contract as c
-from schemas.findings import Severity
-from schemas.results import SubmissionReport
-from xlmacros import bookio
+from tidu.engine.check import check_rows
+from tidu.engine.sheet_outputs import export_filename, findings_rows, gap_flags, progress_rows
+from tidu.schemas import contract as c
+from tidu.schemas.findings import Severity
+from tidu.schemas.results import SubmissionReport
+from tidu.xlmacros import bookio
 
 TITLE = "企业梯度培育"
 FILLS = {Severity.ERROR: "#FFC7CE", Severity.WARNING: "#FFEB9C"}
@@ -103,7 +102,7 @@ def _write_progress(book: xw.Book, report: SubmissionReport) -> xw.Range | None:
     if _missing_sheet(book, c.PROGRESS):
         return None
     block = bookio.named_range(book, c.NAME_PROGRESS_ENGINE)
-    rows = progress_rows(report.progress)
+    rows = progress_rows(report.progress, report.as_of or bookio.now().date())
     body = block.offset(row_offset=1).resize(row_size=len(rows), column_size=len(c.PROGRESS_COLUMNS))
     body.value = rows
     caption = block[0, 0].offset(row_offset=-1)

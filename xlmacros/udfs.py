@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import xlwings as xw
-
-from engine.quick import QuickError, completion, criteria_failures, pace, quota, uscc_message
+from tidu.engine.quick import QuickError, completion, criteria_failures, pace, quota, uscc_message
 
 CATEGORY = "企业梯度培育"
 
@@ -64,7 +63,7 @@ def TIDU_PACE(target, actual, date):
     if result is None:
         return "—"
     expected, behind = result
-    return f"落后（应完成 {expected:.1f}）" if behind else f"正常（应完成 {expected:.1f}）"
+    return f"落后（应完成 {expected}）" if behind else f"正常（应完成 {expected}）"
 
 
 @xw.func(category=CATEGORY)

@@ -18,14 +18,13 @@ import zipfile
 from pathlib import Path
 
 from pyopenvba import ExcelFile
-
-from workbook.xl import atomic_path
-from xlmacros.addin.customui import customui_xml
+from tidu.workbook.xl import atomic_path
+from tidu.xlmacros.addin.customui import customui_xml
 
 BAS = Path(__file__).with_name("tidu_ribbon.bas")
 MODULE = "TiduRibbon"
 SAMPLE_MODULE = "RibbonMyAddin"  # the quickstart's sample callback, replaced by ours
-UDF_MODULES = "xlmacros.udfs"
+UDF_MODULES = "tidu.xlmacros.udfs"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CUSTOMUI = "customUI/customUI.xml"
 CONFIG_SHEET = "xl/worksheets/sheet1.xml"  # the add-in's xlwings.conf sheet

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from xlmacros.addin.buttons import BUTTONS, GROUP_ID, GROUP_LABEL, TAB_ID, TAB_LABEL, Button
+from tidu.xlmacros.addin.buttons import BUTTONS, GROUP_ID, GROUP_LABEL, TAB_ID, TAB_LABEL, Button
 
 # The Office 2007 schema: the add-in also loads in old Excel versions that clerks still use.
 NAMESPACE = "http://schemas.microsoft.com/office/2006/01/customui"

@@ -3,11 +3,11 @@ Option Explicit
 
 ' Ribbon callbacks of the tidu add-in. The ribbon XML is generated from
 ' xlmacros/addin/buttons.py; each button runs one Python entry point of
-' xlmacros.ribbon through xlwings' RunPython (module xlwings in this project).
+' tidu.xlmacros.ribbon through xlwings' RunPython (module xlwings in this project).
 ' Text shown to users lives in the ribbon XML, not here: VBA source is code page 1252.
 
 Public Function TiduCommand(ByVal entry As String) As String
-    TiduCommand = "import xlmacros.ribbon as ribbon; ribbon." & entry & "()"
+    TiduCommand = "import tidu.xlmacros.ribbon as ribbon; ribbon." & entry & "()"
 End Function
 
 Public Sub TiduValidate(control As Object)
@@ -29,7 +29,7 @@ End Sub
 ' Self-test run by the test suite in LibreOffice: the commands the buttons send.
 Public Function TiduSelfTest() As String
     Dim expected As String
-    expected = "import xlmacros.ribbon as ribbon; ribbon.validate_caller()"
+    expected = "import tidu.xlmacros.ribbon as ribbon; ribbon.validate_caller()"
     If TiduCommand("validate_caller") = expected Then
         TiduSelfTest = "ok"
     Else

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.plan import PlanReport
-from engine.plan_checks import annex3_headers
-from engine.texttable import render
-from schemas.plan import NOT_ASSIGNED
+from tidu.engine.cli.texttable import render
+from tidu.engine.plan import PlanReport
+from tidu.engine.plan_checks import annex3_headers
+from tidu.schemas.plan import NOT_ASSIGNED
 
 
 def _q(value: int | None) -> Any:
@@ -17,7 +17,6 @@ def _q(value: int | None) -> Any:
 def plan_text(report: PlanReport) -> str:
     """附表1 session quotas, 附表2 owners, 附表3 targets and the registry, as text tables."""
     plan = report.plan
-    assert plan is not None
     tiers = plan.tier_labels
     parts = [f"{plan.title}（{plan.id}，梯度条件规则集 {plan.tier_rules}）"]
     parts.append("\n培育梯度\n" + render(["梯度", "代码", "企业户数"],
@@ -43,7 +42,6 @@ def plan_text(report: PlanReport) -> str:
 
 def plan_json(report: PlanReport) -> dict[str, Any]:
     plan = report.plan
-    assert plan is not None
     data = plan.model_dump(mode="json")
     data["valid"] = report.valid
     data["findings"] = [f.to_json() for f in report.findings]

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tidu import __version__
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -40,10 +42,14 @@ def _format_finding(f: Any) -> str:
 
 
 def cmd_plan_show(args: argparse.Namespace) -> int:
-    from engine.plan import load_plan_report
-    from engine.plan_view import plan_json, plan_text
+    from tidu.engine.cli.plan_view import plan_json, plan_text
+    from tidu.engine.plan import check_plan_file, resolve_plan_path
 
-    report = load_plan_report(args.plan)
+    report = check_plan_file(resolve_plan_path(args.plan))
+    if report.plan is None:
+        from tidu.engine.plan import PlanError
+
+        raise PlanError(report.source, report.findings)
     if args.json:
         _print_json(plan_json(report))
     else:
@@ -52,18 +58,22 @@ def cmd_plan_show(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_check(args: argparse.Namespace) -> int:
-    from engine.plan import check_plan_file
+    from tidu.engine.plan import check_plan_file
 
     report = check_plan_file(args.file)
-    if args.json:
-        _print_json({"file": str(args.file), "valid": report.valid,
-                     "findings": [f.to_json() for f in report.findings]})
-    elif report.valid:
-        assert report.plan is not None
+    if report.valid and report.plan is not None and not args.json:
         print(f"计划文件 {args.file} 检查通过：{report.plan.title}（{report.plan.id}），"
               f"{len(report.plan.annex3.units)} 个附表3单位，{len(report.plan.centres)} 个报送单位。")
+        return EXIT_OK
+    return _print_plan_findings(args, report)
+
+
+def _print_plan_findings(args: argparse.Namespace, report: Any) -> int:
+    source = getattr(args, "file", None) or report.source
+    if args.json:
+        _print_json({"file": str(source), "valid": report.valid, "findings": [f.to_json() for f in report.findings]})
     else:
-        print(f"计划文件 {args.file} 有 {len(report.findings)} 处问题：")
+        print(f"计划文件 {source} 有 {len(report.findings)} 处问题：")
         for f in report.findings:
             print(_format_finding(f))
     return EXIT_OK if report.valid else EXIT_FINDINGS
@@ -75,23 +85,21 @@ def cmd_plan_check(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     import time
 
+    from tidu.engine.plan import load_plan
+    from tidu.workbook.builder import UnknownCentreError, build_all, build_workbook, workbook_filename
     from tqdm import tqdm
 
-    from engine.plan import load_plan_report
-    from workbook.builder import UnknownCentreError, build_all, build_workbook, workbook_filename
-
-    report = load_plan_report(args.plan)
-    plan = report.plan
-    assert plan is not None
+    loaded = load_plan(args.plan)
+    plan = loaded.plan
     out = Path(args.output)
     start = time.perf_counter()
     if args.all:
         names = plan.centre_names()
         with tqdm(total=len(names), desc="生成台账", unit="个", disable=not sys.stderr.isatty()) as bar:
-            paths = build_all(out, plan, progress=lambda _: bar.update())
+            paths = build_all(out, loaded, progress=lambda _: bar.update())
     else:
         try:
-            paths = [build_workbook(out / workbook_filename(plan, args.centre), args.centre, plan, report.rules)]
+            paths = [build_workbook(out / workbook_filename(plan, args.centre), args.centre, loaded)]
         except UnknownCentreError as exc:
             hint = "、".join(n for n in exc.known if args.centre[:2] in n)[:200]
             advice = f"是否是：{hint}？" if hint else "用 `tidu plan show` 查看报送单位名录。"
@@ -118,12 +126,15 @@ def _as_of(text: str | None) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from engine.check import check_file
-    from engine.plan import load_plan_report
-    from engine.report_view import report_text
+    from tidu.engine.check import check_file
+    from tidu.engine.cli.report_view import report_text
+    from tidu.engine.plan import load_plan
+    from tidu.engine.rollup import resolve_as_of
 
     as_of = _as_of(args.as_of)
-    plan = load_plan_report(args.plan) if args.plan else None
+    plan = load_plan(args.plan) if args.plan else None
+    if plan is not None:
+        resolve_as_of(as_of, plan.plan.year)  # an explicit date outside the year is a usage error
     reports = [check_file(path, plan, as_of) for path in args.files]
     if args.json:
         _print_json({"submissions": [r.to_json() for r in reports]})
@@ -139,8 +150,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _print_consolidation(result: Any, report: Path) -> None:
     from collections import Counter
 
-    from engine.consolidate import STATUS_LABELS
-    from engine.report_view import progress_table
+    from tidu.engine.cli.report_view import progress_table
+    from tidu.engine.consolidate import STATUS_LABELS
 
     counts = Counter(f.status for f in result.files)
     if not result.files:
@@ -159,7 +170,7 @@ def _print_consolidation(result: Any, report: Path) -> None:
 
 
 def _check_output(output: Path, directory: Path) -> None:
-    from engine.consolidate import REPORT_MARKER
+    from tidu.engine.consolidate import REPORT_MARKER
 
     if output.exists() and output.is_dir():
         raise UsageError(f"输出路径 {output} 是文件夹，请给出 .xlsx 文件名")
@@ -181,17 +192,16 @@ def _is_report(path: Path, marker: str) -> bool:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
+    from tidu.engine.consolidate import consolidate
+    from tidu.engine.plan import load_plan
+    from tidu.workbook.report import write_report
     from tqdm import tqdm
-
-    from engine.consolidate import consolidate
-    from engine.plan import load_plan_report
-    from engine.report_writer import write_report
 
     directory, output = Path(args.directory), Path(args.output)
     if not directory.is_dir():
         raise UsageError(f"报送文件夹 {directory} 不存在或不是文件夹")
     _check_output(output, directory)
-    plan = load_plan_report(args.plan)
+    plan = load_plan(args.plan)
     total = sum(1 for p in directory.rglob("*") if p.is_file())
     with tqdm(total=total, desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
         result = consolidate(directory, plan, _as_of(args.as_of), exclude=(output,), on_file=lambda _: bar.update())
@@ -203,14 +213,14 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from tidu.engine.cli.demo import run_demo
+    from tidu.engine.plan import load_plan
     from tqdm import tqdm
-
-    from engine.demo import run_demo
 
     out = Path(args.output)
     print(f"生成示例：{out.resolve()}（全部报送单位的台账、示例数据、全省汇总）")
     with tqdm(desc="生成并汇总", unit="步", disable=not sys.stderr.isatty()) as bar:
-        result = run_demo(out, _as_of(args.as_of), on_step=lambda _: bar.update())
+        result = run_demo(out, _as_of(args.as_of), plan=load_plan(args.plan), on_step=lambda _: bar.update())
     print(f"示例报送台账：{result.submissions}")
     _print_consolidation(result.consolidation, result.report)
     return EXIT_OK
@@ -221,7 +231,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_addin_build(args: argparse.Namespace) -> int:
     try:
-        from xlmacros.addin.build import build_addin
+        from tidu.xlmacros.addin.build import build_addin
     except ImportError as exc:
         raise UsageError(f"生成加载项需要 pyOpenVBA：pip install pyOpenVBA（{exc}）") from None
     path = build_addin(Path(args.output))
@@ -234,7 +244,7 @@ def cmd_addin_build(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tidu", description="企业梯度培育台账：计划、台账模板、校验、汇总。")
-    parser.add_argument("--version", action="version", version="tidu 0.1.0")
+    parser.add_argument("--version", action="version", version=f"tidu {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     plan = sub.add_parser("plan", help="查看或检查年度计划")
@@ -274,6 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="用生成的示例台账演示全过程（生成、填报、汇总）")
     demo.add_argument("-o", "--output", default="tidu-demo", help="输出文件夹（默认 tidu-demo）")
     demo.add_argument("--as-of", help="统计截止日期 YYYY-MM-DD（默认今天，限于计划年度内）")
+    demo.add_argument("--plan", help="计划编号或文件路径（默认：最新年度的计划）")
     demo.set_defaults(func=cmd_demo)
 
     addin = sub.add_parser("addin", help="Excel 加载项（功能区“企业梯度培育”）")
@@ -296,9 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tidu：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # library errors with their own Chinese text
-        from engine.plan import PlanError
+        from tidu.engine.plan import PlanError
+        from tidu.engine.rollup import AsOfOutsideYear
 
-        if isinstance(exc, PlanError):
+        if isinstance(exc, (PlanError, AsOfOutsideYear)):
             print(f"tidu：{exc}", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):

@@ -11,9 +11,9 @@ import datetime as dt
 import random
 from typing import Any
 
-from engine.uscc import CHARSET, with_check_character
-from schemas import contract as c
-from schemas.plan import Plan
+from tidu.engine.uscc import CHARSET, with_check_character
+from tidu.schemas import contract as c
+from tidu.schemas.plan import Plan
 
 _COUNTIES = {  # a few county codes per prefecture (positions 3–8 of the credit code)
     "5301": ["530102", "530103", "530111", "530112", "530114", "530181"],

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from engine.catalogue import CATALOGUE
-from engine.texttable import pad, render
-from schemas.findings import Severity
-from schemas.results import SubmissionReport, TierProgress
+from tidu.engine.cli.texttable import pad, render
+from tidu.schemas.catalogue import CATALOGUE
+from tidu.schemas.findings import Severity
+from tidu.schemas.results import SubmissionReport, TierProgress
 
 MAX_LISTED = 200  # errors and warnings listed per file; the rest are counted (all are in --json)
 _COLOURS = {"good": "\033[32m", "warn": "\033[33m", "bad": "\033[31m"}

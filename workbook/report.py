@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-
-from engine.consolidate import REPORT_MARKER, STATUS_LABELS, Consolidation
-from engine.normalize import strip_controls
-from schemas.results import TierProgress
-from workbook.xl import Formats, atomic_path
+from tidu.engine.consolidate import REPORT_MARKER, STATUS_LABELS, Consolidation
+from tidu.engine.normalize import strip_controls
+from tidu.schemas.results import TierProgress
+from tidu.workbook.xl import Formats, atomic_path
 
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 
@@ -78,7 +77,6 @@ def _progress_cells(sheet: _Sheet, row: int, col: int, p: TierProgress, fmt_over
 
 def _summary(book: Any, fmts: Formats, result: Consolidation) -> None:
     plan = result.plan.plan
-    assert plan is not None
     s = _Sheet(book, SUMMARY, fmts)
     ws, width = s.ws, 1 + len(_TIER_COLUMNS) * len(plan.tiers)
     ws.merge_range(0, 0, 0, width - 1, f"{plan.year}年企业梯度培育任务完成情况（全省汇总）", fmts.subtitle)
@@ -123,7 +121,6 @@ def _summary(book: Any, fmts: Formats, result: Consolidation) -> None:
 
 def _by_category(book: Any, fmts: Formats, result: Consolidation) -> None:
     plan = result.plan.plan
-    assert plan is not None
     s = _Sheet(book, CATEGORY, fmts)
     ws = s.ws
     ws.merge_range(0, 0, 0, 3 * len(plan.tiers), "分类完成情况（附表1：服务类别 × 培育梯度，全省服务场次）",
@@ -159,7 +156,6 @@ def _by_category(book: Any, fmts: Formats, result: Consolidation) -> None:
 def _tasks(book: Any, fmts: Formats, result: Consolidation) -> None:
     """附表2 view: the provincial centre's tasks with the province's national and provincial sessions."""
     plan = result.plan.plan
-    assert plan is not None
     s = _Sheet(book, TASKS, fmts)
     own = list(plan.provincial_centre.tiers)
     headers = ["服务类别", "负责人", "完成时限"]
@@ -268,8 +264,6 @@ def _duplicates(book: Any, fmts: Formats, result: Consolidation) -> None:
 
 
 def _charts(book: Any, fmts: Formats, result: Consolidation) -> None:
-    plan = result.plan.plan
-    assert plan is not None
     s = _Sheet(book, CHARTS, fmts)
     s.headers(0, ("中心及平台", "场次完成率", "企业完成率"))
     for r, (unit, progress) in enumerate(result.units.items(), start=1):
@@ -320,7 +314,6 @@ def _charts(book: Any, fmts: Formats, result: Consolidation) -> None:
 def write_report(result: Consolidation, path: str | Path) -> Path:
     """Write the provincial workbook atomically to ``path``."""
     path = Path(path)
-    assert result.plan.plan is not None
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                               "strings_to_numbers": False})

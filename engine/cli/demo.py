@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.consolidate import Consolidation, consolidate
-from engine.isolation import parallel_map
-from engine.plan import PlanReport, load_plan_report
-from engine.report_writer import write_report
-from engine.samples import credit_code, enterprise_row, generate_rows
-from workbook.builder import build_workbook, workbook_filename
+from tidu.engine.cli.samples import credit_code, enterprise_row, generate_rows
+from tidu.engine.consolidate import Consolidation, consolidate
+from tidu.engine.isolation import parallel_map
+from tidu.engine.plan import load_plan
+from tidu.engine.rollup import resolve_as_of
+from tidu.schemas.plan import LoadedPlan
+from tidu.workbook.builder import build_workbook, workbook_filename
+from tidu.workbook.report import write_report
 
 SUBMISSIONS = "报送台账"
 SEED = 2021
@@ -45,16 +47,16 @@ class _Job:
     exported: dt.datetime
     as_of: dt.date
     known: dict[str, list[list[Any]]]
+    loaded: LoadedPlan
 
 
-def _giants(plan_report: PlanReport) -> dict[str | None, dict[str, list[list[Any]]]]:
+def _giants(plan_report: LoadedPlan) -> dict[str | None, dict[str, list[list[Any]]]]:
     """The province's 小巨人 (tiers the provincial centre serves), each registered in one unit's prefecture.
 
     The units' centres and platforms and the provincial centre all cultivate them, which is what
     the consolidation must count once.
     """
     plan = plan_report.plan
-    assert plan is not None
     rng = random.Random(f"{SEED}:giants")
     tiers = plan.provincial_centre.tiers
     pools: dict[str | None, dict[str, list[list[Any]]]] = {None: {t: [] for t in tiers}}
@@ -70,10 +72,9 @@ def _giants(plan_report: PlanReport) -> dict[str | None, dict[str, list[list[Any
     return pools
 
 
-def _sizes(plan_report: PlanReport, centre: str, rng: random.Random) -> tuple[list[int], list[int]]:
+def _sizes(plan_report: LoadedPlan, centre: str, rng: random.Random) -> tuple[list[int], list[int]]:
     """Roster and sessions per tier from the centre's targets; a prefecture's centre and platform split them."""
     plan = plan_report.plan
-    assert plan is not None
     unit = plan.unit_of(centre)
     # A prefecture's centre and platform share its row; the provincial centre works with the units.
     sharing = max(1, sum(1 for c in plan.centres if c.unit == unit)) if unit else 2
@@ -88,26 +89,23 @@ def _sizes(plan_report: PlanReport, centre: str, rng: random.Random) -> tuple[li
 
 
 def _build(job: _Job) -> Path:
-    plan_report = load_plan_report()
-    assert plan_report.plan is not None
-    rows = generate_rows(plan_report.plan, job.centre, job.roster, job.sessions, seed=SEED, as_of=job.as_of,
+    rows = generate_rows(job.loaded.plan, job.centre, job.roster, job.sessions, seed=SEED, as_of=job.as_of,
                          mistakes=job.mistakes, known=job.known)
-    return build_workbook(job.path, job.centre, plan_report.plan, plan_report.rules, rows=rows,
+    return build_workbook(job.path, job.centre, job.loaded, rows=rows,
                           created=job.exported - dt.timedelta(days=30), exported=job.exported)
 
 
-def run_demo(out_dir: str | Path, as_of: dt.date | None = None, plan: PlanReport | None = None,
+def run_demo(out_dir: str | Path, as_of: dt.date | None = None, plan: LoadedPlan | None = None,
              jobs: int | None = None, on_step: Callable[[str], None] | None = None) -> DemoResult:
     """Generate the submissions under ``out_dir/报送台账`` and write the provincial report."""
-    plan = plan or load_plan_report()
+    plan = plan or load_plan()
     the_plan = plan.plan
-    assert the_plan is not None
     out = Path(out_dir)
     folder = out / SUBMISSIONS
     if folder.exists():
         shutil.rmtree(folder)  # only the demo's own generated submissions live here
     folder.mkdir(parents=True)
-    day = min(max(as_of or dt.date.today(), dt.date(the_plan.year, 1, 1)), dt.date(the_plan.year, 12, 31))
+    day = resolve_as_of(as_of, the_plan.year)
     rng = random.Random(SEED)
     names = the_plan.centre_names()
     missing = rng.choice([c.name for c in the_plan.centres if c.kind == "prefecture_platform"])
@@ -122,11 +120,11 @@ def run_demo(out_dir: str | Path, as_of: dt.date | None = None, plan: PlanReport
         roster, sessions = _sizes(plan, name, random.Random(f"{SEED}:{name}"))
         known = giants[the_plan.unit_of(name)]
         job_list.append(_Job(folder / workbook_filename(the_plan, name), name, roster, sessions,
-                             3 if name in with_mistakes else 0, exported, day, known))
+                             3 if name in with_mistakes else 0, exported, day, known, plan))
         if name == resubmitted:  # an earlier version, sent a week before, with fewer sessions
             job_list.append(_Job(folder / f"{Path(workbook_filename(the_plan, name)).stem}（第一次报送）.xlsx",
                                  name, roster, [max(0, s - 1) for s in sessions], 5, exported - dt.timedelta(days=7),
-                                 day - dt.timedelta(days=7), known))
+                                 day - dt.timedelta(days=7), known, plan))
     for path in parallel_map(_build, job_list, jobs):
         if on_step:
             on_step(path.name)

@@ -1,0 +1,5 @@
+"""``python -m tidu``: the command line."""
+
+from tidu.engine.cli.main import main
+
+raise SystemExit(main())
