@@ -37,6 +37,41 @@ def strip_controls(text: str) -> str:
     return _C0_CONTROL.sub("", text)
 
 
+# --- what every writer puts in a cell (DESIGN §7, §12: text from a submission is hostile) --------
+
+#: Excel's limit is 32,767 characters a cell.
+MAX_CELL_TEXT = 32_000
+#: Bidirectional controls reorder what is shown (a name can display reversed or disguised).
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Characters a spreadsheet takes as the start of a formula, ASCII and full-width.
+_FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+
+
+def safe_text(value: Any) -> str:
+    """Any value as plain, printable text for a cell, whichever library writes it.
+
+    Control characters (but tab and line breaks) and bidirectional controls are dropped, the
+    length is capped. Whether the text must be kept from being taken for a formula is
+    :func:`looks_like_formula`; how to keep it so depends on the writer (``tidu.workbook.xl.
+    write_text`` for XlsxWriter, a leading apostrophe through xlwings, ``data_type`` in openpyxl).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (dt.datetime, dt.date)):
+        text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    else:
+        text = str(value)
+    if not text.isprintable():
+        text = _BIDI.sub("", _C0_CONTROL.sub("", text))
+    return text[:MAX_CELL_TEXT]
+
+
+def looks_like_formula(text: str) -> bool:
+    """Text a spreadsheet would take for a formula or a command: =, +, -, @ (or full-width),
+    even after leading spaces, tabs or line breaks."""
+    return text.lstrip(" \t\r\n\u3000").startswith(_FORMULA_START)
+
+
 def safe_filename(text: str) -> str:
     """Text usable in a file name on Windows: the characters it forbids become "_"."""
     return _FILENAME_FORBIDDEN.sub("_", text)

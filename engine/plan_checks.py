@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
+from tidu.engine import uscc
 from tidu.schemas.catalogue import finding
 from tidu.schemas.contract import RULE_METRICS
 from tidu.schemas.findings import Finding
@@ -139,7 +140,50 @@ def check_registry(plan: Plan) -> Iterator[Finding]:
             yield finding("plan-region-invalid", name=name, value=code)
 
 
-PLAN_CHECKS = (check_names, check_annex1, check_annex2, check_annex3, check_registry)
+def check_shares(plan: Plan) -> Iterator[Finding]:
+    """分解落实: shares name a shared unit and its own centres, keep its "/" and add up to its row."""
+    width = 2 * len(plan.tiers)
+    headers = annex3_headers(plan)
+    for unit_name, shares in plan.shares.items():
+        unit = plan.unit(unit_name)
+        where = f"shares {unit_name}"
+        if unit is None:
+            yield finding("plan-unknown-unit", centre="shares", name=unit_name)
+            continue
+        for centre, row in shares.items():
+            if plan.unit_of(centre) != unit_name:
+                yield finding("plan-share-centre", where=where, name=centre)
+            if len(row) != width:
+                yield finding("plan-row-length", where=f"{where} › {centre}", expected=width, actual=len(row))
+                continue
+            for i, (own, whole) in enumerate(zip(row, unit.row, strict=True)):
+                if (own is None) != (whole is None):
+                    yield finding("plan-share-slash", where=f"{where} › {centre} {headers[i]}",
+                                  value="/" if own is None else own)
+        if all(len(r) == width for r in shares.values()):
+            yield from _check_totals(where, list(shares.values()), unit.row, headers)
+
+
+def check_goals(plan: Plan) -> Iterator[Finding]:
+    """Headline goals name known tiers, once each."""
+    yield from _duplicates("目标代码", [g.code for g in plan.goals])
+    for goal in plan.goals:
+        if goal.tier is not None and plan.tier(goal.tier) is None:
+            yield finding("plan-unknown-tier", where=f"goals {goal.code}", name=goal.tier)
+
+
+def check_enterprise_registry(plan: Plan) -> Iterator[Finding]:
+    """The province's confirmed list: valid credit codes, known tiers."""
+    for code, tier in plan.registry.items():
+        problem = uscc.problem(code)
+        if problem is not None:
+            yield finding("plan-registry-code", value=code, reason=uscc.REASONS[problem])
+        if plan.tier(tier) is None:
+            yield finding("plan-unknown-tier", where=f"registry {code}", name=tier)
+
+
+PLAN_CHECKS = (check_names, check_annex1, check_annex2, check_annex3, check_registry, check_shares, check_goals,
+               check_enterprise_registry)
 
 
 def check_plan(plan: Plan) -> list[Finding]:

@@ -10,23 +10,22 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tidu.engine.normalize import safe_filename, strip_controls
+from tidu.engine.normalize import looks_like_formula, safe_filename, safe_text
 from tidu.engine.rollup import total
 from tidu.schemas import contract as c
 from tidu.schemas.results import SubmissionReport, TierProgress
 
-_FORMULA_START = ("=", "+", "-", "@")
-
 
 def cell_text(value: Any) -> Any:
-    """A value safe to write into a cell: text that Excel would take for a formula gets the
-    leading apostrophe that makes it literal text; control characters are dropped."""
+    """A value safe to write into a cell through xlwings (Excel parses what it is given): text
+    that Excel would take for a formula, even after spaces or line breaks or in full-width,
+    gets the leading apostrophe that makes it literal; control and bidi characters are dropped."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if not isinstance(value, str):
+    if value is None or isinstance(value, (int, float)):
         return value
-    text = strip_controls(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = safe_text(value)
+    return "'" + text if looks_like_formula(text) else text
 
 
 def findings_rows(report: SubmissionReport) -> list[list[Any]]:

@@ -68,6 +68,12 @@ _TYPES = [
                 "附表3行“{name}”没有任何报送单位", Scope.PLAN),
     FindingType("plan-region-invalid", "行政区划代码有误", E,
                 "州市“{name}”的行政区划代码“{value}”应为4位数字", Scope.PLAN),
+    FindingType("plan-share-centre", "分解对象不属于该单位", E,
+                "{where}：报送单位“{name}”不报送这一附表3行，不能分得它的指标", Scope.PLAN),
+    FindingType("plan-share-slash", "分解与附表3的“/”不一致", E,
+                "{where}：附表3此项为“/”时分解也应为“/”，有数时分解也应为数（填写的是 {value}）", Scope.PLAN),
+    FindingType("plan-registry-code", "省定名单信用代码有误", E,
+                "registry 中的统一社会信用代码“{value}”{reason}", Scope.PLAN),
     # --- reading a workbook ----------------------------------------------------------------
     FindingType("file-unreadable", "文件无法读取", E, "无法读取此文件：{reason}", Scope.FILE),
     FindingType("file-format", "不是 .xlsx 工作簿", E, "文件格式不对：{reason}", Scope.FILE),

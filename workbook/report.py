@@ -13,9 +13,8 @@ from typing import Any
 
 import xlsxwriter
 from tidu.engine.consolidate import REPORT_MARKER, STATUS_LABELS, Consolidation
-from tidu.engine.normalize import strip_controls
 from tidu.schemas.results import TierProgress
-from tidu.workbook.xl import Formats, atomic_path
+from tidu.workbook.xl import Formats, atomic_path, write_text
 
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 
@@ -25,14 +24,6 @@ _TIER_COLUMNS = ("目标企业", "服务企业", "企业完成率", "企业差�
                  "进度")
 
 
-def safe_text(value: Any) -> str:
-    """Any value as plain, printable text for a cell."""
-    if value is None:
-        return ""
-    text = value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
-    return strip_controls(text)[:MAX_TEXT]
-
-
 class _Sheet:
     """A worksheet with a write cursor and safe writers."""
 
@@ -40,7 +31,7 @@ class _Sheet:
         self.ws, self.fmts = book.add_worksheet(name), fmts
 
     def text(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
-        self.ws.write_string(row, col, safe_text(value), fmt or self.fmts.cell)
+        write_text(self.ws, row, col, value, fmt or self.fmts.cell, self.fmts)
 
     def number(self, row: int, col: int, value: float | int | None, fmt: Any = None, blank: str = "—") -> None:
         if value is None:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tidu.engine.normalize import looks_like_formula, safe_text
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 FONT = "等线"  # Excel's CJK default; WPS and LibreOffice substitute a CJK font when absent
@@ -36,9 +37,15 @@ class Formats:
 
     def __init__(self, book: Any):
         base = {"font_name": FONT, "font_size": 10.5, "valign": "vcenter"}
+        self._book = book
+        self._props: dict[int, dict[str, Any]] = {}
+        self._quoted: dict[int, Any] = {}
 
         def fmt(**extra: Any) -> Any:
-            return book.add_format({**base, **extra})
+            props = {**base, **extra}
+            made = book.add_format(props)
+            self._props[id(made)] = props
+            return made
 
         self.text = fmt()
         self.wrap = fmt(text_wrap=True, valign="top")
@@ -72,6 +79,33 @@ class Formats:
         self.warn = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
         self.bad = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
+    def quoted(self, fmt: Any) -> Any:
+        """The same format with Excel's quote prefix (text that must never turn into a formula)."""
+        key = id(fmt)
+        if key not in self._quoted:
+            self._quoted[key] = self._book.add_format({**self._props.get(key, {}), "quote_prefix": True})
+        return self._quoted[key]
+
+
+def write_text(sheet: Any, row: int, col: int, value: Any, fmt: Any = None, fmts: Formats | None = None) -> None:
+    """Write any value as literal text with XlsxWriter, whatever it holds.
+
+    Every writer of text from outside goes through here. The text is cleaned by
+    :func:`~tidu.engine.normalize.safe_text` and always written as a string cell, never a
+    formula. Text that looks like a formula also gets Excel's quote prefix when ``fmts`` is
+    given (it stays text after the clerk edits the cell). A text of the form ``<r>…</r>``, which
+    XlsxWriter would copy raw into the XML as a rich string, is written as a rich string of two
+    plain runs instead, so it is escaped and reads back unchanged.
+    """
+    text = safe_text(value)
+    if fmts is not None and looks_like_formula(text):
+        fmt = fmts.quoted(fmt)
+    extra = (fmt,) if fmt is not None else ()
+    if text.startswith("<r>") and text.endswith("</r>"):
+        sheet.write_rich_string(row, col, text[:1], text[1:], *extra)
+    else:
+        sheet.write_string(row, col, text, *extra)
+
 
 def write_value(sheet: Any, row: int, col: int, value: Any, fmts: Formats) -> None:
     """Write one entry value by its Python type; text is always text, never a formula."""
@@ -84,7 +118,7 @@ def write_value(sheet: Any, row: int, col: int, value: Any, fmts: Formats) -> No
     elif isinstance(value, (int, float)):
         sheet.write_number(row, col, value)
     else:
-        sheet.write_string(row, col, str(value))
+        write_text(sheet, row, col, value, fmts=fmts)
 
 
 @contextmanager

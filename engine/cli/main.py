@@ -8,6 +8,7 @@ findings, 2 = usage or environment error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -292,7 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     build = addin_sub.add_parser("build", help="由仓库中的文本源生成 tidu.xlam")
     build.add_argument("-o", "--output", default="tidu.xlam", help="输出文件（默认 tidu.xlam）")
     build.set_defaults(func=cmd_addin_build)
+    # Command groups kept in modules of their own (each has ``register(subparsers, parser_class)``).
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"tidu.engine.cli.{module}").register(sub, _Parser)
     return parser
+
+
+#: Modules of engine/cli that add command groups (portal, screening, reports, add-in tools…).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
