@@ -13,6 +13,7 @@ from typing import Any, Literal
 from tidu.engine.normalize import looks_like_formula, safe_filename, safe_text
 from tidu.engine.rollup import total
 from tidu.schemas import contract as c
+from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.results import SubmissionReport, TierProgress
 
 
@@ -26,6 +27,56 @@ def cell_text(value: Any) -> Any:
         return value
     text = safe_text(value)
     return "'" + text if looks_like_formula(text) else text
+
+
+#: Cell fills the 校验 marks use (the ribbon through xlwings, the portal through openpyxl).
+MARK_FILLS = {Severity.ERROR: "#FFC7CE", Severity.WARNING: "#FFEB9C"}
+
+
+@dataclass(frozen=True)
+class CellMark:
+    """What 校验 does to one entry cell: fill it by its worst finding and note every message."""
+
+    sheet: str
+    row: int
+    col: int  # 1-based, as the workbook has it now
+    fill: str
+    note: str
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """One row of 校验结果: the finding's values, where its link points, and the marks it made."""
+
+    values: list[Any]
+    target: tuple[str, int, int] | None  # (sheet, row, 1-based column) of the cell to link to
+    marks: str  # c.MARK_FILL / c.MARK_NOTE joined, recorded once per cell so 校验 can undo them
+
+
+def finding_layout(report: SubmissionReport, columns: dict[str, dict[str, int]],
+                   noted: bool = True) -> tuple[list[CellMark], list[FindingLine]]:
+    """The 校验 button's layout, shared by every front door that marks a workbook.
+
+    ``columns`` maps each sheet's header text to its 1-based column as the workbook has it now.
+    """
+    located = [(f, columns.get(f.sheet or "", {}).get(f.column or "")) for f in report.findings]
+    by_cell: dict[tuple[str, int, int], list[Finding]] = {}
+    for f, col in located:
+        if f.row and col and f.sheet and f.severity in MARK_FILLS:
+            by_cell.setdefault((f.sheet, f.row, col), []).append(f)
+    cell_marks = []
+    recorded: dict[tuple[str, int, int], str] = {}
+    for (sheet, row, col), found in by_cell.items():
+        worst = Severity.ERROR if any(f.severity == Severity.ERROR for f in found) else Severity.WARNING
+        note = "\n".join(f"【{f.severity.label}】{f.message}" for f in found)
+        cell_marks.append(CellMark(sheet, row, col, MARK_FILLS[worst], note))
+        recorded[(sheet, row, col)] = "、".join([c.MARK_FILL, c.MARK_NOTE] if noted else [c.MARK_FILL])
+    lines = []
+    for (f, col), values in zip(located, findings_rows(report), strict=True):
+        key = (f.sheet or "", f.row or 0, col or 0)
+        target = key if f.row and col and f.sheet else None
+        lines.append(FindingLine(values, target, recorded.pop(key, "")))  # a cell's marks are recorded once
+    return cell_marks, lines
 
 
 def findings_rows(report: SubmissionReport) -> list[list[Any]]:

@@ -9,21 +9,19 @@ a button twice gives the same workbook. It never changes a value the clerk typed
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import xlwings as xw
 from tidu.engine.check import check_rows
-from tidu.engine.sheet_outputs import export_filename, findings_rows, gap_flags, progress_rows
+from tidu.engine.sheet_outputs import MARK_FILLS, export_filename, finding_layout, gap_flags, progress_rows
 from tidu.schemas import contract as c
-from tidu.schemas.findings import Severity
 from tidu.schemas.results import SubmissionReport
 from tidu.xlmacros import bookio
 
 TITLE = "企业梯度培育"
-FILLS = {Severity.ERROR: "#FFC7CE", Severity.WARNING: "#FFEB9C"}
+FILLS = MARK_FILLS
 FLAG_FILLS = {"behind": "#FFC7CE", "gap": "#FFEB9C", "done": "#C6EFCE", "none": None}
 
 
@@ -71,24 +69,20 @@ def validate(book: xw.Book) -> SubmissionReport:
     bookio.clear_below(results, 2, len(c.FINDING_HEADERS))
 
     columns = {name: bookio.header_columns(rows) for name, rows in sheets.items()}
-    located = [(f, columns.get(f.sheet or "", {}).get(f.column or "")) for f in report.findings]
-    by_cell: dict[tuple[str, int, int], list] = defaultdict(list)
-    for f, col in located:
-        if f.row and col and f.severity in FILLS:
-            by_cell[(f.sheet, f.row, col)].append(f)
-    marks: dict[tuple[str, int, int], str] = {}
-    for (sheet, row, col), found in by_cell.items():
-        cell = book.sheets[sheet].range((row, col))
-        worst = Severity.ERROR if any(f.severity == Severity.ERROR for f in found) else Severity.WARNING
-        cell.color = FILLS[worst]
-        noted = bookio.set_note(cell, "\n".join(f"【{f.severity.label}】{f.message}" for f in found))
-        marks[(sheet, row, col)] = "、".join([c.MARK_FILL, c.MARK_NOTE] if noted else [c.MARK_FILL])
-
+    marks, lines = finding_layout(report, columns)
+    noted_cells = set()
+    for mark in marks:
+        cell = book.sheets[mark.sheet].range((mark.row, mark.col))
+        cell.color = mark.fill
+        if bookio.set_note(cell, mark.note):
+            noted_cells.add((mark.sheet, mark.row, mark.col))
     rows = []
-    for (f, col), values in zip(located, findings_rows(report), strict=True):
-        key = (f.sheet, f.row, col)
-        link = bookio.link_formula(f.sheet, f.row, col) if f.row and col else ""
-        rows.append([*values, link, marks.pop(key, "")])  # a cell's marks are recorded once
+    for line in lines:
+        link = bookio.link_formula(*line.target) if line.target else ""
+        recorded = line.marks
+        if line.target and recorded and line.target not in noted_cells:
+            recorded = c.MARK_FILL  # the note could not be set (e.g. protected sheet): only the fill to undo
+        rows.append([*line.values, link, recorded])
     if rows:
         results.range((2, 1)).value = rows
     return report
