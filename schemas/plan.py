@@ -279,12 +279,18 @@ class Rule(_Frozen):
     text: str
 
 
-class TierCriteria(_Frozen):
+class _RuleFilePart(BaseModel):
+    # A rule set file also holds the screening criteria (DESIGN §11), read strictly by
+    # tidu.schemas.screening.RuleSet; this model reads only the roster checks and ignores the rest.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class TierCriteria(_RuleFilePart):
     text: str
     rules: tuple[Rule, ...] = ()
 
 
-class TierRuleSet(_Frozen):
+class TierRuleSet(_RuleFilePart):
     """A versioned set of tier criteria (e.g. the 2018 national notice), chosen by a plan."""
 
     id: str
