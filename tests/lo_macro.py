@@ -1,15 +1,16 @@
 """Run one Basic/VBA function of a document in LibreOffice and print what it returns.
 
 Run with the system Python that has LibreOffice's bridge (Debian: python3-uno), not the venv:
-    /usr/bin/python3 tests/lo_macro.py FILE SCRIPT_URI PROFILE_DIR
-Starts a private headless soffice, opens FILE with macros allowed, invokes SCRIPT_URI
+    /usr/bin/python3 tests/lo_macro.py FILE PROFILE_DIR SCRIPT_URI...
+Starts a private headless soffice, opens FILE with macros allowed, invokes each SCRIPT_URI
 (e.g. vnd.sun.star.script:VBAProject.TiduRibbon.TiduSelfTest?language=Basic&location=document)
-and prints its result on stdout.
+and prints each result on stdout as one line of JSON (results may hold line breaks).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -28,7 +29,7 @@ def _prop(name, value):
     return p
 
 
-def main(path: str, script_uri: str, profile: str) -> None:
+def main(path: str, profile: str, *script_uris: str) -> None:
     pipe = f"tidu_{uuid.uuid4().hex}"
     soffice = subprocess.Popen(
         ["soffice", f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless", "--invisible",
@@ -49,9 +50,9 @@ def main(path: str, script_uri: str, profile: str) -> None:
         # MacroExecutionMode 4 = ALWAYS_EXECUTE_NO_WARN: a test document we just built
         doc = desktop.loadComponentFromURL(Path(path).resolve().as_uri(), "_blank", 0,
                                            (_prop("Hidden", True), _prop("MacroExecutionMode", 4)))
-        script = doc.getScriptProvider().getScript(script_uri)
-        result, _, _ = script.invoke((), (), ())
-        print(result)
+        for uri in script_uris:
+            result, _, _ = doc.getScriptProvider().getScript(uri).invoke((), (), ())
+            print(json.dumps(result, ensure_ascii=False), flush=True)
         doc.close(True)
         with contextlib.suppress(Exception):  # the bridge drops as soffice exits
             desktop.terminate()
@@ -65,4 +66,4 @@ def main(path: str, script_uri: str, profile: str) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("HOME", "/tmp")
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])

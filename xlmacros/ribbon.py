@@ -9,16 +9,25 @@ a button twice gives the same workbook. It never changes a value the clerk typed
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import tempfile
+import traceback
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import xlwings as xw
 from tidu.engine.check import check_rows
 from tidu.engine.sheet_outputs import MARK_FILLS, export_filename, finding_layout, gap_flags, progress_rows
+from tidu.engine.version import version_advice
 from tidu.schemas import contract as c
+from tidu.schemas.findings import Severity
 from tidu.schemas.results import SubmissionReport
 from tidu.xlmacros import bookio
+from tidu.xlmacros.addin.config import log_file
+
+from tidu import __version__
 
 TITLE = "企业梯度培育"
 FILLS = MARK_FILLS
@@ -157,20 +166,157 @@ def export_submission(book: xw.Book, folder: str | Path,
 
 
 # --- what the add-in's RunPython calls ------------------------------------------------------
+#
+# Every click comes through ``click``: it checks the add-in's version against this package's,
+# turns screen updating off while writing, shows progress in the status bar, says what was done
+# (with counts) and shows the result sheet; any error becomes a Chinese message naming the log
+# file that holds the traceback. Nothing reaches xlwings' English "Error" box.
+
+Outcome = tuple[str, str | None]  # (what was done, the sheet to show) — None: the entry already said why not
+
+
+def _status(book: xw.Book, text: str | bool) -> None:
+    """Status bar text (False gives it back to Excel); engines without one are skipped."""
+    with contextlib.suppress(Exception):
+        book.app.status_bar = text
+
+
+def _screen_updating(book: xw.Book, on: bool) -> None:
+    with contextlib.suppress(Exception):
+        book.app.screen_updating = on
+
+
+def _count(report: SubmissionReport, severity: Severity) -> int:
+    return sum(1 for f in report.findings if f.severity == severity)
+
+
+def _validate_outcome(book: xw.Book) -> Outcome | None:
+    if c.FINDINGS not in bookio.sheet_names(book):
+        validate(book)  # alerts about the missing sheet
+        return None
+    report = validate(book)
+    counts = {s: _count(report, s) for s in Severity}
+    if not report.findings:
+        return "校验完成：没有发现问题。", c.FINDINGS
+    listed = "、".join(f"{s.label} {n} 条" for s, n in counts.items() if n)
+    verdict = "有错误，改正后再导出上报。" if counts[Severity.ERROR] else "没有错误，可以导出上报。"
+    return f"校验完成：{listed}，已列在《{c.FINDINGS}》并在单元格上标色。{verdict}", c.FINDINGS
+
+
+def _progress_totals(report: SubmissionReport) -> str:
+    sessions = sum(p.sessions for p in report.progress)
+    enterprises = sum(p.enterprises for p in report.progress)
+    return f"截至 {report.as_of}：服务活动 {sessions} 场，服务企业 {enterprises} 家"
+
+
+def _rollup_outcome(book: xw.Book) -> Outcome | None:
+    if c.PROGRESS not in bookio.sheet_names(book):
+        rollup(book)
+        return None
+    report = rollup(book)
+    return f"汇总完成（{_progress_totals(report)}），已写入《{c.PROGRESS}》的系统核算表。", c.PROGRESS
+
+
+def _gaps_outcome(book: xw.Book) -> Outcome | None:
+    if c.PROGRESS not in bookio.sheet_names(book):
+        flag_gaps(book)
+        return None
+    report = flag_gaps(book)
+    levels = [f.level for f in gap_flags(report.progress)]
+    return (f"差距已标出：落后 {levels.count('behind')} 个梯度，尚有差距 {levels.count('gap')} 个，"
+            f"已完成 {levels.count('done')} 个（{_progress_totals(report)}），见《{c.PROGRESS}》。"), c.PROGRESS
+
+
+def saved_folder(book: xw.Book) -> Path | None:
+    """The folder of a workbook saved to disk; None for one never saved (its name has no folder)."""
+    full = str(book.fullname or "")
+    if Path(full).is_absolute() or PureWindowsPath(full).is_absolute():
+        return Path(full).parent
+    return None
+
+
+def _export_outcome(book: xw.Book) -> Outcome | None:
+    folder = saved_folder(book)
+    if folder is None:
+        book.app.alert("请先保存本工作簿（文件 → 另存为，保存到本机文件夹），再导出上报：上报文件会放在同一文件夹。",
+                       TITLE)
+        return None
+    export_submission(book, folder)  # says where the copy went, or why it did not
+    return None
+
+
+ENTRIES: dict[str, Callable[[xw.Book], Outcome | None]] = {
+    "validate_caller": _validate_outcome,
+    "rollup_caller": _rollup_outcome,
+    "flag_gaps_caller": _gaps_outcome,
+    "export_submission_caller": _export_outcome,
+}
+STATUS = {"validate_caller": "正在校验……", "rollup_caller": "正在汇总……", "flag_gaps_caller": "正在标出差距……",
+          "export_submission_caller": "正在检查并导出上报文件……"}
+
+
+def log_error(exc: BaseException) -> Path:
+    """Append the traceback to the log file (next to the temp folder if that cannot be written)."""
+    text = f"\n[{bookio.now():%Y-%m-%d %H:%M:%S}] tidu {__version__}\n" + "".join(
+        traceback.format_exception(type(exc), exc, exc.__traceback__))
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        path = Path(tempfile.gettempdir()) / path.name
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    return path
+
+
+def _alert(book: xw.Book | None, message: str) -> None:
+    if book is not None:
+        with contextlib.suppress(Exception):
+            book.app.alert(message, TITLE)
+            return
+    print(message, file=sys.stderr)  # no workbook to show it in: xlwings shows stderr
+
+
+def click(entry: str, addin_version: str, book: xw.Book | None = None) -> None:
+    """One ribbon click (the add-in's RunPython calls this with the version it was built from)."""
+    try:
+        book = book or xw.Book.caller()
+        advice = version_advice(addin_version)
+        if advice is not None:
+            _alert(book, advice)
+            return
+        run = ENTRIES[entry]
+        _status(book, f"{TITLE}：{STATUS[entry]}")
+        _screen_updating(book, False)
+        try:
+            outcome = run(book)
+        finally:
+            _screen_updating(book, True)
+            _status(book, False)
+        if outcome is not None:
+            message, sheet = outcome
+            if sheet is not None:
+                book.sheets[sheet].activate()
+            _alert(book, message)
+    except Exception as exc:  # every error becomes a Chinese message; the traceback goes to the log
+        path = log_error(exc)
+        _alert(book, f"出错了，操作没有完成：{type(exc).__name__}: {str(exc)[:200]}\n"
+                     f"详细信息已写入日志文件：{path}\n请把这个文件发给省中心技术支持。")
 
 
 def validate_caller() -> None:
-    validate(xw.Book.caller())
+    click("validate_caller", __version__)
 
 
 def rollup_caller() -> None:
-    rollup(xw.Book.caller())
+    click("rollup_caller", __version__)
 
 
 def flag_gaps_caller() -> None:
-    flag_gaps(xw.Book.caller())
+    click("flag_gaps_caller", __version__)
 
 
 def export_submission_caller() -> None:
-    book = xw.Book.caller()
-    export_submission(book, Path(book.fullname).parent)
+    click("export_submission_caller", __version__)

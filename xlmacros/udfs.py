@@ -57,9 +57,9 @@ def TIDU_COMPLETION(actual, target):
 
 @xw.func(category=CATEGORY)
 @_safe
-def TIDU_PACE(target, actual, date):
+def TIDU_PACE(target, actual, as_of):  # not "date": a VBA keyword, the wrapper must compile
     """进度：按截至日期应完成的数量，实际少于它时为“落后”。"""
-    result = pace(target, actual, date)
+    result = pace(target, actual, as_of)
     if result is None:
         return "—"
     expected, behind = result

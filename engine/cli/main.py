@@ -227,19 +227,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- add-in ---------------------------------------------------------------------------------
-
-
-def cmd_addin_build(args: argparse.Namespace) -> int:
-    try:
-        from tidu.xlmacros.addin.build import build_addin
-    except ImportError as exc:
-        raise UsageError(f"生成加载项需要 pyOpenVBA：pip install pyOpenVBA（{exc}）") from None
-    path = build_addin(Path(args.output))
-    print(f"已生成加载项：{path}")
-    return EXIT_OK
-
-
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -288,11 +275,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--plan", help="计划编号或文件路径（默认：最新年度的计划）")
     demo.set_defaults(func=cmd_demo)
 
-    addin = sub.add_parser("addin", help="Excel 加载项（功能区“企业梯度培育”）")
-    addin_sub = addin.add_subparsers(dest="addin_command", metavar="子命令", parser_class=_Parser)
-    build = addin_sub.add_parser("build", help="由仓库中的文本源生成 tidu.xlam")
-    build.add_argument("-o", "--output", default="tidu.xlam", help="输出文件（默认 tidu.xlam）")
-    build.set_defaults(func=cmd_addin_build)
     # Command groups kept in modules of their own (each has ``register(subparsers, parser_class)``).
     for module in COMMAND_MODULES:
         importlib.import_module(f"tidu.engine.cli.{module}").register(sub, _Parser)
@@ -300,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules of engine/cli that add command groups (portal, screening, reports, add-in tools…).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("addin", "doctor")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
