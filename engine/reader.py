@@ -27,11 +27,12 @@ from tidu.engine.normalize import (
 from tidu.schemas import contract as c
 from tidu.schemas.catalogue import finding
 from tidu.schemas.contract import EntrySheet
-from tidu.schemas.entries import Activity, Enterprise, Meta, Participant, QuotaSeen, Submission
+from tidu.schemas.entries import Activity, Enterprise, IndicatorRow, Meta, Participant, QuotaSeen, Submission
 from tidu.schemas.findings import Finding
 
 #: Every sheet the reader opens; the guard checks their extent before calamine loads them.
-READ_SHEETS = (*(s.name for s in c.ENTRY_SHEETS), c.META, c.PROGRESS, c.ANNEX3)
+READ_SHEETS = (*(s.name for s in c.ENTRY_SHEETS), *(s.name for s in c.OPTIONAL_SHEETS), c.META, c.PROGRESS,
+               c.ANNEX3)
 
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "text": clean_text, "list": clean_text, "code": clean_code, "date": to_date,
@@ -203,6 +204,11 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
         if not reader.usable:
             unusable.add(spec.name)
         parsed[spec.key] = list(reader)
+    indicators: list[IndicatorRow] = []
+    if c.INDICATORS.name in names:  # optional: template version 1 has no 企业指标
+        reader = _SheetReader(c.INDICATORS, rows_of(c.INDICATORS.name), file, findings)
+        if reader.usable:
+            indicators = [_indicator(r) for r in reader]
     return Submission(
         file=file,
         meta=meta,
@@ -212,6 +218,7 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
         participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
                                        name=r.values["name"]) for r in parsed["signin"]),
         quotas_seen=tuple(_read_quotas(rows_of, names)),
+        indicators=tuple(indicators),
         unusable_sheets=frozenset(unusable),
         saved_at=saved_at,
     )
@@ -260,6 +267,12 @@ def _enterprise(row: _Row) -> Enterprise:
     figures = {k: v[k] for k in c.RULE_METRICS if v.get(k) is not None}
     return Enterprise(row=row.number, uscc=v["uscc"], name=v["name"], tier=v["tier"],
                       prefecture=v["prefecture"], figures=figures)
+
+
+def _indicator(row: _Row) -> IndicatorRow:
+    v = row.values
+    figures = {k: value for k, value in v.items() if k not in {"uscc", "year", "note"} and value is not None}
+    return IndicatorRow(row=row.number, uscc=v["uscc"], year=v["year"], figures=figures)
 
 
 def _reason(exc: Exception) -> str:

@@ -108,6 +108,45 @@ SIGNIN = EntrySheet(
 
 ENTRY_SHEETS = (ROSTER, ACTIVITY, SIGNIN)
 
+# 企业指标 (DESIGN §4, §11): yearly figures for screening, one row per enterprise per year.
+INDICATORS = EntrySheet(
+    key="indicators",
+    name="企业指标",
+    capacity=5000,
+    columns=(
+        Column("uscc", "统一社会信用代码", "code", True, 22, "须是《培育企业》名册中的企业的18位统一社会信用代码"),
+        Column("year", "年度", "count", True, 8, "计划年度或此前3年内的年度，如 2020"),
+        Column("revenue", "营业收入(万元)", "amount", False, 14, "单位：万元，填数字"),
+        Column("main_revenue", "主营业务收入(万元)", "amount", False, 14, "单位：万元，填数字"),
+        Column("net_profit", "净利润(万元)", "amount", False, 12, "单位：万元，亏损填负数"),
+        Column("profit_tax", "利税总额(万元)", "amount", False, 12, "单位：万元，填数字"),
+        Column("assets", "资产总额(万元)", "amount", False, 12, "单位：万元，填数字"),
+        Column("liabilities", "负债总额(万元)", "amount", False, 12, "单位：万元，填数字"),
+        Column("rd_expense", "研发费用(万元)", "amount", False, 12, "单位：万元，填数字"),
+        Column("employees", "从业人员(人)", "count", False, 10, "年末从业人员，不小于0的整数"),
+        Column("rd_staff", "研发人员(人)", "count", False, 10, "从事研发和相关技术创新活动的人员，不小于0的整数"),
+        Column("ip1", "Ⅰ类知识产权(件)", "count", False, 10, "发明专利等Ⅰ类知识产权件数"),
+        Column("ip2", "Ⅱ类知识产权(件)", "count", False, 10, "实用新型、外观设计、软件著作权等Ⅱ类知识产权件数"),
+        Column("market_share", "主导产品细分市场占有率(%)", "percent", False, 12, "0–100 之间的数字，如 12 表示 12%"),
+        Column("province_rank", "主导产品省内排名", "count", False, 10, "主导产品在全省细分市场的名次，如 1、2、3"),
+        Column("niche_years", "从事细分市场年限(年)", "count", False, 10, "从事特定细分市场的整年数"),
+        Column("rd_institution", "研发机构级别", "list", False, 12, "从下拉列表选择：国家级、省级、市级、市级以下、无"),
+        Column("digital_level", "数字化水平等级", "list", False, 12, "中小企业数字化水平评测等级：一级至四级，或无"),
+        Column("above_scale", "是否纳入规上统计", "list", False, 10, "该年度是否纳入统计部门规模以上企业统计：是 / 否"),
+        Column("note", "备注", "text", False, 20),
+    ),
+)
+
+#: Sheets a workbook may lack (template version 1 has none of them); never a reason to reject a file.
+OPTIONAL_SHEETS = (INDICATORS,)
+
+#: Choices of the 企业指标 level columns (drop-downs; the engine reads the same words).
+RD_INSTITUTION_LEVELS = ("国家级", "省级", "市级", "市级以下", "无")
+DIGITAL_LEVELS = ("一级", "二级", "三级", "四级", "无")
+YES_NO = ("是", "否")
+#: How many years before the plan year 企业指标 may hold.
+INDICATOR_YEARS_BACK = 3
+
 # The other sheets of a centre workbook.
 COVER = "封面"
 ANNEX1 = "附表1-培育措施"
@@ -119,7 +158,7 @@ META = "_meta"
 LISTS = "_lists"
 CALC = "_calc"
 
-SHEET_ORDER = (COVER, ROSTER.name, ACTIVITY.name, SIGNIN.name, PROGRESS, FINDINGS, ANNEX1, ANNEX2, ANNEX3,
+SHEET_ORDER = (COVER, ROSTER.name, ACTIVITY.name, SIGNIN.name, INDICATORS.name, PROGRESS, FINDINGS, ANNEX1, ANNEX2, ANNEX3,
                META, LISTS, CALC)
 
 # `_meta` holds key / value / 说明 rows; keys are stable identifiers.

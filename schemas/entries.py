@@ -50,6 +50,16 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """A row of 企业指标: one enterprise's figures for one year (screening, DESIGN §11)."""
+
+    row: int
+    uscc: str | None
+    year: int | None
+    figures: dict[str, float | str] = field(default_factory=dict)  # filled columns: numbers, or level words
+
+
+@dataclass(frozen=True, slots=True)
 class Meta:
     """The `_meta` sheet: how the engine identifies a submission (never by its file name)."""
 
@@ -87,5 +97,6 @@ class Submission:
     activities: tuple[Activity, ...] = ()
     participants: tuple[Participant, ...] = ()
     quotas_seen: tuple[QuotaSeen, ...] = ()
+    indicators: tuple[IndicatorRow, ...] = ()  # 企业指标 (optional sheet; empty for template version 1)
     unusable_sheets: frozenset[str] = frozenset()  # entry sheets missing a required column
     saved_at: dt.datetime | None = None  # when the workbook was last saved (docProps), for versions

@@ -22,7 +22,6 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from tidu.schemas.plan import Rule
 
 
@@ -297,8 +296,8 @@ class WarningRules(_Frozen):
 
 class Failed(_Frozen):
     criterion: str
-    value: float | str | None
-    threshold: float | str | None
+    value: int | float | str | None
+    threshold: int | float | str | None
     unit: str = ""
     text: str = ""  # the criterion's source text, for people
     near: bool = False  # within the rule set's reserve margin
@@ -362,7 +361,10 @@ class Screening(_Frozen):
     plan_year: int
     as_of: str
     enterprises: tuple[EnterpriseScreen, ...]
-    goals: dict[str, int] = {}  # goal code → target (新增规上 etc.), from the plan
+    goals: dict[str, int] = {}  # goal code → target, from the plan
+    above_scale_label: str = ""  # the plan's 规上 tier
+    below_scale_labels: tuple[str, ...] = ()  # tiers whose candidates for 规上 are the 升规 reserve
+    above_scale_goal: int | None = None  # 新增规上 goal (200 in 2021)
 
     def to_json(self) -> dict[str, Any]:
         return {"rules": self.rules, "as_of": self.as_of, "enterprises": [e.to_json() for e in self.enterprises],
@@ -376,15 +378,15 @@ class Screening(_Frozen):
             "candidates": sum(1 for e in self.enterprises if e.candidate_for),
             "above_scale_reserve": len(self.above_scale_reserve()),
             "above_scale_new": sum(1 for e in self.enterprises if e.above_scale_new),
+            "above_scale_goal": self.above_scale_goal,
             "warned": levels,
         }
 
-    def above_scale_reserve(self, above: str = "规上工业企业", below: tuple[str, ...] = ("成长型中小企业", "小微企业")
-                            ) -> list[EnterpriseScreen]:
-        """升规 reserve: enterprises of the lower tiers that are candidates for 规上."""
+    def above_scale_reserve(self) -> list[EnterpriseScreen]:
+        """升规 reserve: enterprises of the tiers below 规上 that meet it or are near it."""
         out = []
         for e in self.enterprises:
-            a = e.assessment(above)
-            if e.tier in below and a is not None and a.near:
+            a = e.assessment(self.above_scale_label)
+            if e.tier in self.below_scale_labels and a is not None and a.near:
                 out.append(e)
         return out

@@ -13,6 +13,7 @@ from tidu.engine.normalize import safe_filename
 from tidu.schemas import contract as c
 from tidu.schemas.plan import LoadedPlan, Plan, TierRuleSet
 from tidu.workbook.entry_sheets import build_entry_sheet
+from tidu.workbook.indicator_sheet import build_indicator_sheet
 from tidu.workbook.plan_sheets import build_annex1, build_annex2, build_annex3, build_cover, build_lists, build_meta
 from tidu.workbook.progress_sheet import build_calc, build_findings_sheet, build_progress
 from tidu.workbook.xl import Formats, atomic_path
@@ -63,6 +64,7 @@ def _write(path: Path, plan: Plan, rules: TierRuleSet, centre: str, unit: str | 
     build_cover(book, plan, fmts, centre, unit)
     for sheet in c.ENTRY_SHEETS:
         build_entry_sheet(book, sheet, plan, fmts, rows.get(sheet.key, ()))
+    build_indicator_sheet(book, plan, fmts, rows.get(c.INDICATORS.key, ()))
     build_progress(book, plan.targets(unit), plan.year, fmts, unit)
     build_findings_sheet(book, fmts)
     build_annex1(book, plan, rules, fmts)
