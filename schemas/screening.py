@@ -358,6 +358,7 @@ class Screening(_Frozen):
     rules: str
     rules_title: str = ""
     rules_status: str = "有效"
+    reserve: float = 25  # the rule set's reserve margin, % of a threshold
     plan_year: int
     as_of: str
     enterprises: tuple[EnterpriseScreen, ...]

@@ -217,7 +217,8 @@ def screen_submissions(items: Sequence[tuple[Submission, list[Finding]]], loaded
                                e.centre or "", e.file, e.roster_row or 0))
     goals = {g.code: g.target for g in plan.goals}
     above_goal = next((g.target for g in plan.goals if g.measure == GoalMeasure.NEW_ABOVE_SCALE), None)
-    return Screening(rules=ruleset.id, rules_title=ruleset.title, rules_status=ruleset.status, plan_year=plan.year,
+    return Screening(rules=ruleset.id, rules_title=ruleset.title, rules_status=ruleset.status, reserve=ruleset.reserve,
+                     plan_year=plan.year,
                      as_of=day.isoformat(), enterprises=tuple(judged), goals=goals,
                      above_scale_label=_label(plan, ABOVE_SCALE_CODE),
                      below_scale_labels=tuple(t.label for t in plan.tiers if t.code in BELOW_SCALE_CODES),
