@@ -11,10 +11,12 @@ import math
 from collections.abc import Mapping
 
 from tidu.engine import uscc
-from tidu.engine.criteria import failed_rules
 from tidu.engine.normalize import BadValue, clean_code, clean_text, to_date, to_number
 from tidu.engine.plan import load_plan
 from tidu.engine.rollup import clamp_as_of, days_elapsed, expected_by
+from tidu.engine.screen import ScreenError, load_ruleset
+from tidu.engine.screen.evaluate import Judge, judge_tier
+from tidu.engine.screen.series import Series
 from tidu.schemas import contract as c
 
 _MEASURES = {"场次": "sessions", "服务场次": "sessions", "sessions": "sessions", "企业": "enterprises",
@@ -90,14 +92,24 @@ def pace(target: object, actual: object, on: object) -> tuple[int, bool] | None:
 
 
 def criteria_failures(tier: str, figures: Mapping[str, object]) -> list[str]:
-    """The criteria of a tier (the plan's rule set) that these figures contradict, as text."""
-    report = load_plan()
+    """The criteria of a tier, under the plan's rule set, that these roster figures contradict, as text.
+
+    The figures stand for the year before the plan year (as the roster's 上年… columns do);
+    a criterion whose figures are not given is not judged here (``tidu screen`` lists them).
+    """
+    loaded = load_plan()
     label = clean_text(tier) or ""
-    if report.plan is None or report.plan.tier(label) is None:
+    if loaded.plan.tier(label) is None:
         raise QuickError(f"培育梯度“{label}”不存在")
-    criteria = report.rules.tiers.get(label) if report.rules else None
+    try:
+        ruleset = load_ruleset(loaded.plan.tier_rules)
+    except ScreenError as exc:
+        raise QuickError(str(exc)) from None
+    criteria = ruleset.tiers.get(label)
     if criteria is None:
         return []
     numbers = {key: value for key in c.RULE_METRICS
                if (value := _number(figures.get(key), c.ROSTER.column(key).header)) is not None}
-    return [rule.text for rule, _ in failed_rules(criteria, numbers)]
+    series = Series(loaded.plan.year, {loaded.plan.year - 1: dict(numbers)})
+    outcome = judge_tier(Judge(ruleset, series), criteria.criteria)
+    return [f"{f.text}（实际 {f.value}{f.unit if f.unit != '名次' else ''}）" for f in outcome.failed]
