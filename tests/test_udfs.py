@@ -114,5 +114,5 @@ def test_xlwings_metadata_and_vba_wrappers():
     assert result["meta"]["TIDU_TIER_CHECK"][1] == ["tier", "revenue", "main_revenue", "revenue_growth",
                                                    "rd_expense", "rd_staff_share", "employees"]
     for name in ("TIDU_QUOTA(unit, tier, measure)", "TIDU_USCC_CHECK(code)", "TIDU_COMPLETION(actual, target)",
-                 "TIDU_PACE(target, actual, date)"):
+                 "TIDU_PACE(target, actual, as_of)"):
         assert f"Function {name}" in result["vba"]

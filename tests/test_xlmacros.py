@@ -18,6 +18,8 @@ from tidu.schemas import contract as c
 from tidu.workbook.builder import build_workbook
 from tidu.xlmacros import ribbon
 
+from tidu import __version__
+
 from .sample import CENTRE, E9, rows
 from .xlpayload import apply, open_payload, payload
 
@@ -162,3 +164,95 @@ def test_export_stamps_meta_and_saves_a_named_copy(good_book, tmp_path):
     exported_row = list(c.META_KEYS).index("exported_at") + 2
     assert (stamp["sheet_position"], stamp["start_row"] + 1, stamp["start_column"] + 1) == (meta, exported_row, 2)
     assert dt.datetime.fromisoformat(stamp["values"][0][0]).date() == dt.date.today()
+
+
+# --- a click, as the add-in's RunPython makes it (ribbon.click) --------------------------------
+
+
+@pytest.fixture
+def log(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "logs" / "tidu-excel.log"
+    monkeypatch.setattr(ribbon, "log_file", lambda: path)
+    return path
+
+
+def _click(data, entry, version=__version__):
+    book = open_payload(copy.deepcopy(data))
+    ribbon.click(entry, version, book)
+    return book.json()["actions"]
+
+
+def _alerts(actions) -> list[str]:
+    return [a["args"][0] for a in actions if a["func"] == "alert"]
+
+
+def test_a_click_from_another_addin_version_says_what_to_run_and_changes_nothing(good_book, log):
+    actions = _click(payload(good_book), "validate_caller", "0.0.1")
+    [message] = _alerts(actions)
+    assert "0.0.1" in message and __version__ in message and "tidu addin install" in message
+    assert not [a for a in actions if a["func"] in {"setValues", "setRangeColor", "addNote", "rangeClearContents"}]
+
+
+def test_validate_click_shows_counts_and_the_results_sheet(bad_book, log):
+    data = payload(bad_book)
+    actions = _click(data, "validate_caller")
+    report = check_file(bad_book)
+    errors = sum(1 for f in report.findings if f.severity == "error")
+    [message] = _alerts(actions)
+    assert f"错误 {errors} 条" in message
+    activated = [a["args"] for a in actions if a["func"] == "activateSheet"]
+    assert activated == [_sheet_index(data, c.FINDINGS)]
+    funcs = [a["func"] for a in actions]
+    # screen updating off before the first write, back on after the last one
+    assert funcs.index("setScreenUpdating") < funcs.index("setValues")
+    screen = [a["args"][0] for a in actions if a["func"] == "setScreenUpdating"]
+    assert screen == [False, True]
+    last_write = max(i for i, f in enumerate(funcs) if f in {"setValues", "setRangeColor", "addNote"})
+    assert last_write < len(funcs) - 1 - funcs[::-1].index("setScreenUpdating")
+    assert not log.exists()
+
+
+def test_rollup_click_shows_totals_and_the_progress_sheet(good_book, log):
+    data = payload(good_book)
+    actions = _click(data, "rollup_caller")
+    report = check_file(good_book)
+    [message] = _alerts(actions)
+    assert f"服务活动 {sum(p.sessions for p in report.progress)} 场" in message
+    assert [a["args"] for a in actions if a["func"] == "activateSheet"] == [_sheet_index(data, c.PROGRESS)]
+
+
+def test_an_error_becomes_a_chinese_message_naming_the_log_with_the_traceback(good_book, log, monkeypatch):
+    def broken(book):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(ribbon.ENTRIES, "validate_caller", broken)
+    actions = _click(payload(good_book), "validate_caller")
+    [message] = _alerts(actions)
+    assert str(log) in message and "RuntimeError" in message
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "boom" in text
+    assert [a["args"][0] for a in actions if a["func"] == "setScreenUpdating"] == [False, True]
+
+
+def test_export_click_needs_a_saved_workbook(good_book, log):
+    # the remote engine's book has no folder (like a workbook never saved: "工作簿1")
+    actions = _click(payload(good_book), "export_submission_caller")
+    [message] = _alerts(actions)
+    assert "保存" in message
+    assert not [a for a in actions if a["func"] == "setValues"]
+
+
+@pytest.mark.parametrize(("fullname", "folder"), [
+    ("工作簿1", None),
+    ("good.xlsx", None),
+    (r"C:\台账\昆明.xlsx", "C:\\台账"),
+    ("/home/clerk/台账/昆明.xlsx", "/home/clerk/台账"),
+])
+def test_saved_folder(fullname, folder):
+    class Book:
+        pass
+
+    book = Book()
+    book.fullname = fullname
+    found = ribbon.saved_folder(book)
+    assert (None if found is None else str(found)) == folder

@@ -230,9 +230,9 @@ def _gaps_outcome(book: xw.Book) -> Outcome | None:
 def saved_folder(book: xw.Book) -> Path | None:
     """The folder of a workbook saved to disk; None for one never saved (its name has no folder)."""
     full = str(book.fullname or "")
-    if Path(full).is_absolute() or PureWindowsPath(full).is_absolute():
-        return Path(full).parent
-    return None
+    if PureWindowsPath(full).is_absolute():  # Excel on Windows: C:\… or \\server\share\…
+        return Path(str(PureWindowsPath(full).parent))
+    return Path(full).parent if Path(full).is_absolute() else None
 
 
 def _export_outcome(book: xw.Book) -> Outcome | None:

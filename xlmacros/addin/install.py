@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from tidu.xlmacros.addin.config import KEY_INTERPRETER, default_config, read_config, write_config
 
@@ -90,7 +90,7 @@ def _staged_addin(source: Path | None, interpreter: str, folder: Path) -> Path:
 
 def install_addin(xlstart: Path, interpreter: str, source: Path | None = None) -> InstallResult:
     """Put the add-in into ``xlstart`` with ``interpreter`` in its config; clear its mark."""
-    if not Path(interpreter).name.lower().startswith("python"):
+    if not PureWindowsPath(interpreter).name.lower().startswith("python"):  # either kind of slash
         raise InstallError(f"解释器路径 {interpreter} 不是 python.exe")
     target = xlstart / ADDIN_NAME
     lines = []
