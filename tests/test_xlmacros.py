@@ -200,7 +200,7 @@ def test_validate_click_shows_counts_and_the_results_sheet(bad_book, log):
     errors = sum(1 for f in report.findings if f.severity == "error")
     [message] = _alerts(actions)
     assert f"错误 {errors} 条" in message
-    activated = [a["args"] for a in actions if a["func"] == "activateSheet"]
+    activated = [a["args"][0] for a in actions if a["func"] == "activateSheet"]
     assert activated == [_sheet_index(data, c.FINDINGS)]
     funcs = [a["func"] for a in actions]
     # screen updating off before the first write, back on after the last one
@@ -218,7 +218,7 @@ def test_rollup_click_shows_totals_and_the_progress_sheet(good_book, log):
     report = check_file(good_book)
     [message] = _alerts(actions)
     assert f"服务活动 {sum(p.sessions for p in report.progress)} 场" in message
-    assert [a["args"] for a in actions if a["func"] == "activateSheet"] == [_sheet_index(data, c.PROGRESS)]
+    assert [a["args"][0] for a in actions if a["func"] == "activateSheet"] == [_sheet_index(data, c.PROGRESS)]
 
 
 def test_an_error_becomes_a_chinese_message_naming_the_log_with_the_traceback(good_book, log, monkeypatch):
