@@ -1,4 +1,5 @@
-"""Engine time per ribbon button on a 2,000-row workbook, and a warm UDF call (run by hand).
+"""Engine time per ribbon button on a 2,000-row workbook, a warm UDF call, and the add-in's
+tools: building tidu.xlam and a whole `tidu doctor` run (run by hand).
 
     .venv/bin/python bench/bench_xlmacros.py
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +27,7 @@ from tidu.engine.cli.samples import generate_rows  # noqa: E402
 from tidu.engine.plan import load_plan  # noqa: E402
 from tidu.workbook.builder import build_workbook  # noqa: E402
 from tidu.xlmacros import bookio, ribbon, udfs  # noqa: E402
+from tidu.xlmacros.addin.build import build_addin  # noqa: E402
 
 from bench.bench_check import best_of as best  # noqa: E402
 from tests.xlpayload import open_payload, payload  # noqa: E402
@@ -58,6 +61,24 @@ def main() -> None:
         for _ in range(n):
             fn(*args)
         print(f"warm UDF {name}: {(time.perf_counter() - start) / n * 1e6:.1f} µs per call")
+    tools()
+
+
+def _process(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *args], check=False, capture_output=True)
+    return time.perf_counter() - start
+
+
+def tools() -> None:
+    """`tidu doctor` must answer within 10 s on this machine; the floor is a bare `import tidu`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds = best(lambda: build_addin(Path(tmp) / "tidu.xlam"), 3)
+    print(f"tidu addin build (in process): {seconds * 1000:.0f} ms")
+    floor = min(_process(["-c", "import tidu"]) for _ in range(3))
+    doctor = min(_process(["-m", "tidu", "doctor"]) for _ in range(3))
+    print(f"tidu doctor, whole process: {doctor:.2f} s (floor: python -c 'import tidu' {floor:.2f} s, "
+          f"ratio {doctor / floor:.1f}x; bar 10 s)")
 
 
 if __name__ == "__main__":
