@@ -151,8 +151,13 @@ def test_xlwings_is_pinned_to_the_embedded_vba_version(xlwings_vba):
     assert f"xlwings=={embedded}" in [r.replace(" ", "") for r in importlib.metadata.requires("tidu")]
 
 
-def test_tidu_version_is_inside_the_addin(modules):
-    assert _const(modules[vbatext.MODULE], "TIDU_VERSION") == __version__
+def test_tidu_version_is_inside_the_addin(modules, addin):
+    assert _const(modules[vbatext.MODULE], "TIDU_VERSION") == __version__  # what each click sends
+    with zipfile.ZipFile(addin) as zf:
+        core = ElementTree.fromstring(zf.read("docProps/core.xml"))
+    cp = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+    assert core.find(f"{cp}version").text == __version__
+    assert __version__ in core.find("{http://purl.org/dc/elements/1.1/}title").text  # Excel's add-ins dialog
 
 
 @pytest.mark.parametrize("function", udfs.UDFS, ids=lambda f: f.__name__)

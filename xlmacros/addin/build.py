@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.metadata
 import importlib.util
 import io
 import re
@@ -31,6 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from pyopenvba import ExcelFile
 from tidu.workbook.xl import atomic_path
@@ -54,6 +56,7 @@ UDF_MODULE = "xlwings_udfs"  # the name xlwings' own 导入函数 gives its wrap
 SAMPLE_MODULE = "RibbonMyAddin"  # the quickstart's sample callback, replaced by ours
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CUSTOMUI = "customUI/customUI.xml"
+CORE_PART = "docProps/core.xml"
 WORKBOOK_PART = "xl/workbook.xml"
 TEMPLATE_SHEET_NAME = "_myaddin.conf"  # xlwings' template: the underscore keeps it inactive
 PROJECT_NAME_LINE = re.compile(r'^(Public Const PROJECT_NAME As String = )"[^"]*"', re.M)
@@ -169,6 +172,25 @@ def _with_vba_project(base: Path, target: Path) -> None:
         book.save()
 
 
+def core_properties_xml(version: str = __version__) -> bytes:
+    """Title and description (what Excel's add-ins dialog lists) and the tidu version, in the
+    package's core properties as well as in the VBA constant (fixed dates: reproducible bytes)."""
+    xlwings = importlib.metadata.version("xlwings")
+    title = escape(f"企业梯度培育 tidu {version}")
+    description = escape(f"功能区“企业梯度培育”：校验、汇总、差距、导出上报；单元格函数 TIDU_…。"
+                         f"tidu {version}，xlwings {xlwings}。")
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{title}</dc:title><dc:description>{description}</dc:description>"
+            "<dc:creator>tidu</dc:creator><cp:keywords>tidu</cp:keywords>"
+            f"<cp:version>{escape(version)}</cp:version>"
+            '<dcterms:created xsi:type="dcterms:W3CDTF">2021-01-01T00:00:00Z</dcterms:created>'
+            '<dcterms:modified xsi:type="dcterms:W3CDTF">2021-01-01T00:00:00Z</dcterms:modified>'
+            "</cp:coreProperties>").encode()
+
+
 def _workbook_xml(xml: bytes) -> bytes:
     """Rename the template's inactive ``_myaddin.conf`` to the sheet xlwings' VBA reads."""
     old = f'name="{TEMPLATE_SHEET_NAME}"'.encode()
@@ -197,7 +219,7 @@ def build_addin(output: str | Path = "tidu.xlam", base: Path | None = None, inte
         staged = Path(tmp) / "staged.xlam"
         _with_vba_project(base or xlwings_base(), staged)
         with atomic_path(output) as out:
-            _rewrite(staged, out, {CUSTOMUI: customui_xml().encode("utf-8"),
+            _rewrite(staged, out, {CUSTOMUI: customui_xml().encode("utf-8"), CORE_PART: core_properties_xml(),
                                    SHEET_PART: config_sheet_xml(default_config(interpreter))})
     return output
 
