@@ -101,6 +101,9 @@ _TYPES = [
                 "_meta 中的报送单位“{value}”不在{year}年计划的报送单位名录中", Scope.FILE),
     FindingType("meta-mismatch", "台账信息与计划不符", W,
                 "_meta 中的{what}为“{value}”，按计划应为“{expected}”", Scope.SHEET),
+    FindingType("upload-other-centre", "不是本单位的台账", E,  # the portal: a centre uploads as itself only
+                "这份台账的报送单位是“{value}”，不是本单位（{centre}），不能以本单位名义上传；请上传本单位的台账",
+                Scope.FILE),
     # --- entries -----------------------------------------------------------------------------
     FindingType("required-missing", "必填项为空", E, "“{column}”为必填项，此行不计入统计"),
     FindingType("uscc-invalid", "统一社会信用代码有误", E, "统一社会信用代码“{value}”{reason}"),

@@ -282,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules of engine/cli that add command groups (portal, screening, reports, add-in tools…).
-COMMAND_MODULES: tuple[str, ...] = ("addin", "doctor", "report", "screen")
+COMMAND_MODULES: tuple[str, ...] = ("portal", "addin", "doctor", "report", "screen")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
