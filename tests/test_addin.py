@@ -118,7 +118,8 @@ def test_every_key_we_write_is_one_the_vba_reads(addin, xlwings_vba):
     assert keys and all(k.upper() in read for k in keys), (keys, sorted(read))
     config = {row[0].upper(): row[1] for row in rows}
     assert config["UDF MODULES"] == "tidu.xlmacros.udfs"
-    assert "INTERPRETER_WIN" in config  # filled by tidu addin install
+    # the offline bundle's Python until tidu addin install writes this PC's
+    assert config["INTERPRETER_WIN"] == r"%LOCALAPPDATA%\tidu\venv\Scripts\python.exe"
     importlib.import_module(config["UDF MODULES"])
 
 

@@ -108,5 +108,8 @@ def test_bundle_without_network(tmp_path, monkeypatch):
     assert result.addin.name == "tidu.xlam" and read_config(result.addin)["UDF Modules"] == "tidu.xlmacros.udfs"
     script = result.script.read_bytes().decode("utf-8")
     assert "\r\n" in script and "--no-index" in script and f"tidu=={__version__}" in script
+    # the Python install.cmd makes is the one the add-in is built to start
+    env = re.search(r'set "ENV=([^"]+)"', script).group(1)
+    assert read_config(result.addin)["Interpreter_Win"] == env + r"\Scripts\python.exe"
     assert "Unblock-File" in script and "-m tidu addin install" in script and "-m tidu doctor" in script
     assert len(result.wheels) == 3

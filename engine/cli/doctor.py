@@ -176,10 +176,12 @@ def check_addin_place(m: Machine) -> Check:
 
 def interpreter(m: Machine) -> str:
     """The python.exe the add-in will start (its tidu.conf), else this one."""
+    import os
+
     from tidu.xlmacros.addin.config import KEY_INTERPRETER
 
     config = _addin_config(m) or {}
-    return str(config.get(KEY_INTERPRETER) or m.executable)
+    return os.path.expandvars(str(config.get(KEY_INTERPRETER) or m.executable))  # %LOCALAPPDATA%, as the VBA
 
 
 IMPORT_PROBE = ("import sys, tidu, tidu.xlmacros.ribbon, tidu.xlmacros.udfs, xlwings; "

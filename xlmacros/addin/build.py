@@ -39,6 +39,7 @@ from tidu.workbook.xl import atomic_path
 from tidu.xlmacros.addin import vbatext
 from tidu.xlmacros.addin.config import (
     CONFIG_SHEET_NAME,
+    DEFAULT_INTERPRETER,
     PROJECT_NAME,
     SHEET_PART,
     UDF_MODULES,
@@ -212,7 +213,8 @@ def _rewrite(source: Path, target: Path, replace: dict[str, bytes]) -> None:
             dst.writestr(info, data, compresslevel=9)
 
 
-def build_addin(output: str | Path = "tidu.xlam", base: Path | None = None, interpreter: str = "") -> Path:
+def build_addin(output: str | Path = "tidu.xlam", base: Path | None = None,
+                interpreter: str = DEFAULT_INTERPRETER) -> Path:
     """Build tidu.xlam at ``output`` (written atomically) and return its path."""
     output = Path(output)
     with tempfile.TemporaryDirectory() as tmp:

@@ -34,9 +34,13 @@ _TAIL = ('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.7
          '</worksheet>')
 
 
-def default_config(interpreter: str = "") -> dict[str, str | bool]:
-    """The keys we set, in sheet order. An empty interpreter makes xlwings fall back to ``python``
-    on PATH; ``tidu addin install`` writes the full path of the Python it runs in."""
+#: Where the offline bundle's install.cmd makes tidu's Python (xlwings' VBA expands %VARIABLES%),
+#: so the add-in as built already finds it; ``tidu addin install`` writes the actual path.
+DEFAULT_INTERPRETER = r"%LOCALAPPDATA%\tidu\venv\Scripts\python.exe"
+
+
+def default_config(interpreter: str = DEFAULT_INTERPRETER) -> dict[str, str | bool]:
+    """The keys we set, in sheet order (every one is a key xlwings' VBA reads)."""
     return {KEY_INTERPRETER: interpreter, KEY_UDF_MODULES: UDF_MODULES, KEY_UDF_SERVER: False,
             KEY_SHOW_CONSOLE: False}
 

@@ -82,9 +82,8 @@ def _staged_addin(source: Path | None, interpreter: str, folder: Path) -> Path:
         build_addin(staged, interpreter=interpreter)
     else:
         shutil.copyfile(source, staged)
-        config = read_config(staged)
-        config = {**default_config(), **config, KEY_INTERPRETER: interpreter}
-        write_config(staged, config)
+        config = {k: v for k, v in read_config(staged).items() if k != KEY_INTERPRETER}
+        write_config(staged, {**default_config(interpreter), **config})
     return staged
 
 
