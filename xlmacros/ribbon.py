@@ -79,6 +79,7 @@ def validate(book: xw.Book) -> SubmissionReport:
 
     columns = {name: bookio.header_columns(rows) for name, rows in sheets.items()}
     marks, lines = finding_layout(report, columns)
+    _status(book, f"{TITLE}：正在标记 {len(marks)} 个单元格，写入 {len(lines)} 条问题……")
     noted_cells = set()
     for mark in marks:
         cell = book.sheets[mark.sheet].range((mark.row, mark.col))
