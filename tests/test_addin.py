@@ -274,3 +274,23 @@ def test_libreoffice_compiles_and_runs_our_modules(tmp_path):
     assert results[0] == f"ok {__version__}"
     # the Chinese texts, as LibreOffice assembles them from ChrW, are the ones in vbatext.TEXTS
     assert results[1].split("\n")[:-1] == list(vbatext.TEXTS.values())
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_the_config_sheet(addin, tmp_path):
+    """A spreadsheet application reads tidu.conf as xlwings' VBA will (LibreOffice does not open
+    add-ins, so the copy it gets declares itself an ordinary macro workbook)."""
+    from .libreoffice import recalculate
+
+    copy = tmp_path / "tidu-as-workbook.xlsm"
+    with zipfile.ZipFile(addin) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"addin.macroEnabled.main+xml", b"sheet.macroEnabled.main+xml")
+            dst.writestr(name, data)
+    csv = recalculate(copy, tmp_path, "csv")  # the first (only) sheet: tidu.conf
+    rows = [line.split(",", 1) for line in csv.read_text(encoding="utf-8").splitlines()]
+    assert {k.upper(): v for k, v in rows} == {
+        "INTERPRETER_WIN": r"%LOCALAPPDATA%\tidu\venv\Scripts\python.exe", "UDF MODULES": "tidu.xlmacros.udfs",
+        "USE UDF SERVER": "FALSE", "SHOW CONSOLE": "FALSE"}
