@@ -102,7 +102,7 @@ def test_bundle_without_network(tmp_path, monkeypatch):
         assert args[args.index("--platform") + 1] == "win_amd64" and "--only-binary=:all:" in args
         wanted = " ".join(args)
         # every runtime dependency, the Windows-only pywin32 and the pinned xlwings
-        for name in ("pydantic", "pandas", "python-calamine", "pywin32", "xlwings==0.37.8"):
+        for name in ("pydantic", "pandas", "python-calamine", "pywin32", "colorama", "xlwings==0.37.8"):
             assert name in wanted
         assert any(a.endswith(f"tidu-{__version__}-py3-none-any.whl") for a in args)
     assert result.addin.name == "tidu.xlam" and read_config(result.addin)["UDF Modules"] == "tidu.xlmacros.udfs"
@@ -113,3 +113,11 @@ def test_bundle_without_network(tmp_path, monkeypatch):
     assert read_config(result.addin)["Interpreter_Win"] == env + r"\Scripts\python.exe"
     assert "Unblock-File" in script and "-m tidu addin install" in script and "-m tidu doctor" in script
     assert len(result.wheels) == 3
+
+
+def test_bundle_never_asks_an_index_for_tidu(tmp_path, monkeypatch):
+    monkeypatch.setattr(bundle_module, "source_tree", lambda: None)
+    calls = []
+    with pytest.raises(bundle_module.BundleError):
+        bundle_module.make_bundle(tmp_path / "b", download=calls.append, wheel=lambda p, o: None)
+    assert calls == []

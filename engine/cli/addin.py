@@ -68,7 +68,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     import subprocess
 
     _build_module()
-    from tidu.xlmacros.addin.bundle import PYTHONS, make_bundle
+    from tidu.xlmacros.addin.bundle import PYTHONS, BundleError, make_bundle
 
     out = Path(args.output)
     if out.exists() and any(out.iterdir()) and not args.force:
@@ -79,6 +79,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         bundle = make_bundle(out, pythons)
     except subprocess.CalledProcessError as exc:
         raise UsageError(f"下载失败（pip 退出码 {exc.returncode}）：请检查网络或 pip 的镜像设置后重试") from None
+    except BundleError as exc:
+        raise UsageError(str(exc)) from None
     print(f"已生成离线安装包：{bundle.folder}（{len(bundle.wheels)} 个 wheel，加载项 {bundle.addin.name}，"
           f"安装脚本 {bundle.script.name}）")
     print("把整个文件夹复制到办事员的电脑上，双击 install.cmd（步骤见 说明.txt 和 README）。")

@@ -23,10 +23,15 @@ from tidu import __version__
 #: Python versions a clerk may have (3.11 is the floor: pyproject's requires-python; Windows 8.1+).
 PYTHONS = ("3.11", "3.12", "3.13")
 PLATFORMS = ("win_amd64",)  # 64-bit Python; 32-bit Office needs the 32-bit DLL and --platform win32
-#: Needed on Windows only, so the markers of this (non-Windows) machine leave them out of pip's list.
-WINDOWS_ONLY = ("pywin32",)
+#: Needed on Windows only (xlwings → pywin32; tqdm, click → colorama): pip evaluates dependency
+#: markers on the machine that downloads, so these are named explicitly.
+WINDOWS_ONLY = ("pywin32", "colorama")
 
 Downloader = Callable[[list[str]], None]
+
+
+class BundleError(Exception):
+    """The bundle cannot be made here; the message says why in Chinese."""
 
 
 def pip_download(args: list[str]) -> None:
@@ -116,11 +121,13 @@ def make_bundle(out: Path, pythons: Sequence[str] = PYTHONS, platforms: Sequence
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     tree = source_tree()
-    own = []
-    if tree is not None:
-        wheel(tree, wheels)  # tidu itself, from this source tree
-        own = [str(p) for p in wheels.glob(f"tidu-{__version__}-*.whl")]
-    wanted = own or [f"tidu=={__version__}"]
+    if tree is None:  # never ask an index for "tidu": another project may carry the name
+        raise BundleError("离线安装包要在 tidu 的源代码目录中生成（git clone 后 pip install -e .），"
+                          "这样 tidu 自身的 wheel 才与本机版本一致")
+    wheel(tree, wheels)  # tidu itself, from this source tree
+    wanted = [str(p) for p in wheels.glob(f"tidu-{__version__}-*.whl")]
+    if not wanted:
+        raise BundleError(f"没有生成 tidu-{__version__} 的 wheel（pip wheel 失败？）")
     for python in pythons:
         for platform in platforms:
             download(["--only-binary=:all:", "--platform", platform, "--python-version", python,
