@@ -283,7 +283,7 @@ def _alert(book: xw.Book | None, message: str) -> None:
 def click(entry: str, addin_version: str, book: xw.Book | None = None) -> None:
     """One ribbon click (the add-in's RunPython calls this with the version it was built from)."""
     try:
-        book = book or xw.Book.caller()
+        book = xw.Book.caller() if book is None else book
         advice = version_advice(addin_version)
         if advice is not None:
             _alert(book, advice)
