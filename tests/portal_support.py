@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tidu.schemas.plan import LoadedPlan
 from tidu.workbook.builder import build_workbook
 
 from . import sample
 
 KUNMING = sample.CENTRE
+QUJING = "曲靖市中小企业服务中心"
+SCRIPT = "<script>alert(1)</script>"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,3 +72,21 @@ def server(data: Path, port: int | None = None, timeout: float = 60) -> Iterator
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def portal_books(plan_report, tmp_path_factory) -> dict[str, Path]:
+    """The workbooks the tests upload, built once."""
+    d = tmp_path_factory.mktemp("portal-books")
+    broken = d / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip" * 10)
+    return {
+        "good": filled(d / "good.xlsx", KUNMING, plan_report),
+        # two row errors (H2's date outside the year, H3's date a formula-like text)
+        "errors": filled(d / "errors.xlsx", KUNMING, plan_report, sample.rows({
+            "activity:1:date": "2019-05-10", "activity:2:date": "=1+1"})),
+        # another centre's, with a script as an enterprise name and tier (the tier is a finding's value)
+        "qujing": filled(d / "qujing.xlsx", QUJING, plan_report, sample.rows({"roster:1:tier": SCRIPT,
+                                                                       "roster:1:name": SCRIPT})),
+        "broken": broken,
+    }

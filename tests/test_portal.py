@@ -24,30 +24,11 @@ from tidu.portal.ledger import Ledger
 from tidu.portal.security import SignInLimiter
 from tidu.schemas import contract as c
 
-from .portal_support import KUNMING, filled
-from .sample import rows
+from . import portal_support
+from .portal_support import KUNMING, QUJING, SCRIPT
 
-QUJING = "曲靖市中小企业服务中心"
 PROVINCE = "云南省中小企业服务中心"
-SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="session")
-def books(plan_report, tmp_path_factory) -> dict[str, Path]:
-    """The workbooks the tests upload, built once."""
-    d = tmp_path_factory.mktemp("portal-books")
-    broken = d / "broken.xlsx"
-    broken.write_bytes(b"PK\x03\x04 not really a zip" * 10)
-    return {
-        "good": filled(d / "good.xlsx", KUNMING, plan_report),
-        # two row errors (H2's date outside the year, H3's date a formula-like text)
-        "errors": filled(d / "errors.xlsx", KUNMING, plan_report, rows({
-            "activity:1:date": "2019-05-10", "activity:2:date": "=1+1"})),
-        # another centre's, with a script as an enterprise name and tier (the tier is a finding's value)
-        "qujing": filled(d / "qujing.xlsx", QUJING, plan_report, rows({"roster:1:tier": SCRIPT,
-                                                                       "roster:1:name": SCRIPT})),
-        "broken": broken,
-    }
+portal_books = portal_support.portal_books  # the session's workbooks, shared with the browser test
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +58,11 @@ def client(portal):
 
 
 @pytest.fixture(scope="module")
-def uploaded(client, portal, books):
+def uploaded(client, portal, portal_books):
     """Kunming uploads its clean workbook, then one with an error; Qujing never uploads."""
     _, sheet, _ = portal
-    first = _post(client, sheet.centres[KUNMING], books["good"])
-    second = _post(client, sheet.centres[KUNMING], books["errors"])
+    first = _post(client, sheet.centres[KUNMING], portal_books["good"])
+    second = _post(client, sheet.centres[KUNMING], portal_books["errors"])
     return first, second
 
 
@@ -143,17 +124,17 @@ def test_workbook_with_errors_is_used_with_its_findings(uploaded):
                       ("date-invalid", c.ACTIVITY.name, 4, "活动日期", "=1+1")]
 
 
-def test_another_centres_workbook_is_refused(client, portal, books, uploaded):
+def test_another_centres_workbook_is_refused(client, portal, portal_books, uploaded):
     _, sheet, _ = portal
-    body = _post(client, sheet.centres[KUNMING], books["qujing"]).json()
+    body = _post(client, sheet.centres[KUNMING], portal_books["qujing"]).json()
     assert (body["status"], body["centre"], body["workbook_centre"]) == ("rejected", KUNMING, QUJING)
     assert body["findings"][0]["code"] == "upload-other-centre"
     assert QUJING in body["reason"]
 
 
-def test_broken_file_is_refused_and_server_stays_up(client, portal, books, uploaded):
+def test_broken_file_is_refused_and_server_stays_up(client, portal, portal_books, uploaded):
     _, sheet, _ = portal
-    body = _post(client, sheet.centres[KUNMING], books["broken"]).json()
+    body = _post(client, sheet.centres[KUNMING], portal_books["broken"]).json()
     assert body["status"] == "rejected"
     assert body["findings"][0]["code"] in {"file-unreadable", "file-format", "file-unsafe"}
     assert client.get("/login").status_code == 200
@@ -169,10 +150,10 @@ def test_api_without_a_valid_code_is_401(client, headers, status):
     assert client.post("/api/submissions", headers=headers, files={"file": ("a.xlsx", b"x")}).status_code == status
 
 
-def test_centre_on_province_route_is_403_and_province_cannot_upload(client, portal, books):
+def test_centre_on_province_route_is_403_and_province_cannot_upload(client, portal, portal_books):
     _, sheet, _ = portal
     assert client.get("/api/board", headers=_bearer(sheet.centres[KUNMING])).status_code == 403
-    assert _post(client, sheet.admin, books["good"]).status_code == 403
+    assert _post(client, sheet.admin, portal_books["good"]).status_code == 403
 
 
 def test_board_shows_kunming_submitted_and_others_missing(client, portal, uploaded, plan_report):
@@ -208,18 +189,19 @@ def test_ledger_has_every_upload_and_files_by_hash(portal, uploaded):
         assert "台账" not in relative
 
 
-def test_client_file_name_is_never_a_path(client, portal, books):
+def test_client_file_name_is_never_a_path(client, portal, portal_books):
     _, sheet, data = portal
-    body = _post(client, sheet.centres[KUNMING], books["good"], name="../../../etc/evil.xlsx").json()
+    body = _post(client, sheet.centres[KUNMING], portal_books["good"], name="../../../etc/evil.xlsx").json()
     assert body["status"] == "used"
     assert not list(data.rglob("evil*"))
 
 
-def test_simultaneous_uploads_lose_nothing(client, portal, books):
+def test_simultaneous_uploads_lose_nothing(client, portal, portal_books):
     _, sheet, data = portal
     before = sqlite3.connect(data / "tidu.sqlite3").execute("SELECT count(*) FROM uploads").fetchone()[0]
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(lambda _: _post(client, sheet.centres[KUNMING], books["good"]).status_code, range(6)))
+        answers = list(pool.map(lambda _: _post(client, sheet.centres[KUNMING], portal_books["good"]).status_code,
+                                range(6)))
     assert answers == [200] * 6
     after = sqlite3.connect(data / "tidu.sqlite3").execute("SELECT count(*) FROM uploads").fetchone()[0]
     assert after - before == 6
@@ -245,14 +227,14 @@ def test_pages_need_a_sign_in(portal):
 
 
 @pytest.fixture(scope="module")
-def marked_copy(portal, books, tmp_path_factory) -> Path:
+def marked_copy(portal, portal_books, tmp_path_factory) -> Path:
     """The marked workbook a centre downloads after uploading its workbook with two errors."""
     app, sheet, _ = portal
     path = tmp_path_factory.mktemp("marked") / "marked.xlsx"
     with TestClient(app) as browser:
         assert "上传台账" in _sign_in(browser, sheet.centres[KUNMING]).text
         token = _csrf(browser, "/centre")
-        with books["errors"].open("rb") as fh:
+        with portal_books["errors"].open("rb") as fh:
             page = browser.post("/centre/upload", data={"csrf": token}, files={"file": ("x.xlsx", fh)})
         assert page.status_code == 200 and 'data-status="used"' in page.text
         assert page.text.count('data-code="date-outside-year"') == 1
@@ -282,8 +264,8 @@ def test_centre_page_upload_findings_and_marked_workbook(marked_copy):
     assert value.data_type == "s"  # the formula-like text stays text
 
 
-def test_marked_workbook_keeps_entries_and_writes_text_not_formulas(marked_copy, books):
-    before = openpyxl.load_workbook(books["errors"])
+def test_marked_workbook_keeps_entries_and_writes_text_not_formulas(marked_copy, portal_books):
+    before = openpyxl.load_workbook(portal_books["errors"])
     after = openpyxl.load_workbook(marked_copy)
     for spec in c.ENTRY_SHEETS:
         assert [list(r) for r in before[spec.name].iter_rows(values_only=True)] == \
@@ -293,10 +275,10 @@ def test_marked_workbook_keeps_entries_and_writes_text_not_formulas(marked_copy,
             assert cell.data_type != "f"
 
 
-def test_script_in_an_enterprise_name_stays_text(portal, books):
+def test_script_in_an_enterprise_name_stays_text(portal, portal_books):
     app, sheet, _ = portal
     with TestClient(app) as client:
-        body = _post(client, sheet.centres[KUNMING], books["qujing"]).json()
+        body = _post(client, sheet.centres[KUNMING], portal_books["qujing"]).json()
         assert any(f["value"] == SCRIPT for f in body["findings"])
         _sign_in(client, sheet.centres[KUNMING])
         page = client.get(f"/uploads/{body['id']}").text
@@ -306,21 +288,21 @@ def test_script_in_an_enterprise_name_stays_text(portal, books):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_centre_cannot_see_another_centres_upload(portal, books):
+def test_centre_cannot_see_another_centres_upload(portal, portal_books):
     app, sheet, _ = portal
     with TestClient(app) as client:
-        body = _post(client, sheet.centres[KUNMING], books["good"]).json()
+        body = _post(client, sheet.centres[KUNMING], portal_books["good"]).json()
         _sign_in(client, sheet.centres[QUJING])
         assert client.get(f"/uploads/{body['id']}").status_code == 404
         assert client.get(f"/uploads/{body['id']}/marked").status_code == 404
         assert client.get("/province").status_code == 403
 
 
-def test_history_says_what_changed(portal, books):
+def test_history_says_what_changed(portal, portal_books):
     app, sheet, _ = portal
     with TestClient(app) as client:
-        _post(client, sheet.centres[KUNMING], books["good"])
-        body = _post(client, sheet.centres[KUNMING], books["errors"]).json()
+        _post(client, sheet.centres[KUNMING], portal_books["good"])
+        body = _post(client, sheet.centres[KUNMING], portal_books["errors"]).json()
         _sign_in(client, sheet.centres[KUNMING])
         page = client.get(f"/uploads/{body['id']}").text
     changed = re.search(r'<div id="changes">(.*?)</div>', page, re.S).group(1)
