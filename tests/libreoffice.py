@@ -44,3 +44,42 @@ def recalculate(path: Path, workdir: Path, to: str = "xlsx") -> Path:
     result = out / f"{path.stem}.{to.split(':')[0]}"
     assert result.exists(), f"LibreOffice did not write {result}"
     return result
+
+
+def _profile(workdir: Path) -> Path:
+    profile = workdir / "lo-profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
+    return profile
+
+
+def sheet_values(paths: list[Path], sheet: str, workdir: Path, sheet_number: int | None = None,
+                 timeout: float = 600) -> dict[Path, list[list[str]]]:
+    """Recalculate every workbook in one LibreOffice run and read one sheet's shown values.
+
+    Only that sheet is exported (as CSV, values as displayed): exporting a whole workbook with a
+    quarter of a million helper formulas back to .xlsx would cost more than recalculating it.
+    ``sheet_number`` is the sheet's 1-based position (default: its place in the contract's order).
+    """
+    import csv
+
+    from tidu.schemas import contract as c
+
+    number = sheet_number or c.SHEET_ORDER.index(sheet) + 1
+    out = workdir / "lo-csv"
+    # 44,34,76: comma, double quote, UTF-8; 1: from row 1; …,false,true(formatted),…,N: sheet N
+    csv_filter = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{number}"
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation={_profile(workdir).as_uri()}", "--headless", "--norestore",
+         "--convert-to", csv_filter, "--outdir", str(out), *map(str, paths)],
+        check=True, capture_output=True, timeout=timeout,
+    )
+    result = {}
+    for path in paths:
+        written = out / f"{path.stem}-{sheet}.csv"
+        if not written.exists():
+            written = out / f"{path.stem}.csv"
+        assert written.exists(), f"LibreOffice did not write {written}"
+        with written.open(encoding="utf-8", newline="") as f:
+            result[path] = list(csv.reader(f))
+    return result

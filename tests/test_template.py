@@ -105,7 +105,7 @@ def test_annex_sheets_are_protected(book, sheet):
     assert book[sheet].protection.sheet is True
 
 
-@pytest.mark.parametrize("sheet", [c.ROSTER.name, c.ACTIVITY.name, c.SIGNIN.name, c.PROGRESS])
+@pytest.mark.parametrize("sheet", [c.ROSTER.name, c.ACTIVITY.name, c.SIGNIN.name])
 def test_entry_sheets_are_not_protected(book, sheet):
     assert not book[sheet].protection.sheet
 
@@ -145,7 +145,7 @@ def test_progress_sheet_targets_and_names(book):
     body = {r[0].value: (r[1].value, r[5].value) for r in rows[1:6]}
     assert body == {"国家级小巨人": (18, 16), "省级小巨人": (44, 4), "规上工业企业": (140, 2),
                     "成长型中小企业": (70, 2), "小微企业": (252, 4)}
-    assert str(rows[1][6].value).startswith("=COUNTIFS(tidu_activity_tier")
+    assert str(rows[1][6].value).startswith("=COUNTIF(tidu_calc_activity_tier")
     assert rows[-1][0].value == "合计"
     assert book[c.PROGRESS].conditional_formatting  # traffic lights
 
@@ -157,7 +157,7 @@ def test_provincial_centre_workbook(built_dir, plan_report):
     meta = {row[0].value: row[1].value for row in book[c.META].iter_rows(min_row=2)}
     assert meta["unit"] is None  # no 附表3 row
     ws = book[c.PROGRESS]
-    assert [ws.cell(r, 2).value for r in range(6, 11)] == [35, 100, "/", "/", "/"]
+    assert [ws.cell(r, 2).value for r in range(8, 13)] == [35, 100, "/", "/", "/"]
 
 
 def test_opens_with_calamine(kunming_book):

@@ -7,6 +7,7 @@ from typing import Any
 
 from tidu.schemas import contract as c
 from tidu.schemas.plan import Plan, TierRuleSet
+from tidu.workbook.calc_sheet import build_lookup_tables
 from tidu.workbook.xl import Formats, sheet_ref
 
 # Protection lets the clerk select, sort-free read and filter, but not edit the mirrors.
@@ -157,6 +158,7 @@ def build_lists(book: Any, plan: Plan, fmts: Formats) -> None:
         for i, value in enumerate(values, start=1):
             ws.write_string(i, j, value)
         book.define_name(name, "=" + sheet_ref(c.LISTS, 1, j, len(values), j))
+    build_lookup_tables(book, ws, plan, len(columns) + 1)
     ws.hide()
 
 
