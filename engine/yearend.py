@@ -248,7 +248,8 @@ def _lags(progress: Iterable[TierProgress], cells: Iterable[CategoryCell], month
         if p.enterprises_gap:
             out.append(Lag(LagKind.ENTERPRISES, p.tier, p.enterprises, p.enterprises_target or 0,
                            p.enterprises_gap))
-        if p.behind_pace and p.sessions_expected is not None:
+        # By the year's last day the pace is the target itself: the sessions gap already says it.
+        if p.behind_pace and p.sessions_expected is not None and p.sessions_expected != p.sessions_target:
             out.append(Lag(LagKind.PACE, p.tier, p.sessions, p.sessions_expected,
                            p.sessions_expected - p.sessions))
     if with_categories:

@@ -203,6 +203,8 @@ def test_pdf_renders_chinese_and_the_figures(run, tmp_path):
     assert f"小微企业{micro['sessions']}场" in "".join(text.split())
     for cell in _tier_rows(run["json"]["province"]["progress"])[0][1:]:
         assert cell in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True, text=True).stdout
+    assert "NotoSerifCJK" in fonts  # the body's 仿宋 falls back to Noto Serif CJK where it is not installed
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "2", "-l", "2", str(pdf), str(tmp_path / "p")], check=True)
     page = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
     dark = sum(page.histogram()[:128])

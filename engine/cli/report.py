@@ -39,6 +39,7 @@ def cmd_year_end(args: argparse.Namespace) -> int:
     from tidu.engine.yearend import used_centres, year_figures
     from tidu.workbook.yearend import PdfError, to_pdf, write_reports
     from tidu.workbook.yearend.fonts import chart_family
+    from tqdm import tqdm
 
     directory, out = Path(args.directory), Path(args.output)
     if not directory.is_dir():
@@ -61,9 +62,11 @@ def cmd_year_end(args: argparse.Namespace) -> int:
               "图表中的中文可能显示为方框。", file=sys.stderr)
     figures = year_figures(result, args.centre)
     # Screening results (tidu screen, §11) go in through write_reports(screening=…) once available.
-    paths = write_reports(figures, plan, out)
+    with tqdm(total=len(figures), desc="生成报告", unit="份", disable=not sys.stderr.isatty()) as bar:
+        paths = write_reports(figures, plan, out, progress=lambda _: bar.update())
     print(f"已生成 {len(paths)} 份专题报告（Word）到 {out}（截至 {result.as_of}）")
     if not args.no_pdf:
+        print(f"正在用 LibreOffice 转换 PDF（{len(paths)} 份）…", file=sys.stderr)
         try:
             pdfs = to_pdf(paths, out)
             print(f"已生成 {len(pdfs)} 份 PDF 到 {out}")

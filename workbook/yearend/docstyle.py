@@ -46,20 +46,19 @@ def _style(doc: Any, name: str, face: Face, size: float, bold: bool = False) -> 
 
 def _font_table(doc: Any) -> None:
     """Declare each face with its fallback (w:altName), so a machine without it knows what to take."""
+    from lxml import etree
+
     part = next((p for p in doc.part.package.parts if str(p.partname) == "/word/fontTable.xml"), None)
-    if part is None or not hasattr(part, "element"):
+    if part is None:
         return
-    table = part.element
+    # python-docx loads the font table as a plain part (bytes): edit its XML and put it back.
+    table = etree.fromstring(part.blob)
     for face in FACES:
-        font = OxmlElement("w:font")
+        font = etree.SubElement(table, qn("w:font"))
         font.set(qn("w:name"), face.name)
-        alt = OxmlElement("w:altName")
-        alt.set(qn("w:val"), face.fallback)
-        font.append(alt)
-        charset = OxmlElement("w:charset")
-        charset.set(qn("w:val"), "86")  # GB2312
-        font.append(charset)
-        table.append(font)
+        etree.SubElement(font, qn("w:altName")).set(qn("w:val"), face.fallback)
+        etree.SubElement(font, qn("w:charset")).set(qn("w:val"), "86")  # GB2312
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _chinese(doc: Any) -> None:

@@ -199,7 +199,8 @@ def _problems(doc: Any, f: YearFigures) -> None:
     if lags:
         d.caption(doc, f"表5 {f.name}未完成的任务")
         d.table(doc, ("问题", "梯度或类别", "实际", "指标或应完成", "差距"),
-                [[LAG_LABELS[lag.kind], lag.label, lag.actual, lag.target, lag.gap] for lag in lags])
+                [[LAG_LABELS[lag.kind], lag.label, lag.actual, lag.target, lag.gap] for lag in lags],
+                (3.0, 5.8, 2.2, 2.6, 2.0))
     else:
         d.paragraph(doc, "各梯度服务场次、服务企业数均已达到附表3的目标。")
     idle = [lag for lag in f.lags if lag.kind == LagKind.IDLE_MONTHS]
