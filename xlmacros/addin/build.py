@@ -125,6 +125,9 @@ def _xlwings_udfs_importable() -> Iterator[None]:
         for name in added:
             sys.modules.pop(name, None)
         sys.modules.pop("xlwings.udfs", None)  # built against stand-ins: not for anyone else
+        xlwings = sys.modules.get("xlwings")
+        if xlwings is not None and hasattr(xlwings, "udfs"):
+            delattr(xlwings, "udfs")
 
 
 def _registered(module: types.ModuleType, xlfunc: Callable[..., Any]) -> Any:
