@@ -245,16 +245,19 @@ def dll_name(bits: int, xlwings_version: str) -> str:
 
 
 def check_dll(m: Machine, probe: list[str]) -> Check:
+    """The DLL the cell functions' wrappers load into Excel: xlwings64-<v>.dll for 64-bit Office,
+    xlwings32-<v>.dll for 32-bit (xlwings' Windows wheel installs both into the Python folder)."""
     if not m.windows:
         return Check("dll", Status.UNKNOWN, "xlwings 的 DLL（单元格函数需要）只在 Windows 上安装，本机无法检查。")
     if len(probe) < 3:
         return Check("dll", Status.UNKNOWN, "加载项使用的 Python 不能运行，无法检查 xlwings 的 DLL。")
-    name = dll_name(m.bits, probe[1])
     exe = Path(interpreter(m))
-    places = [exe.parent / name, exe.parent.parent / name, Path(probe[2]) / name]
-    if any(p.is_file() for p in places):
-        return Check("dll", Status.OK, f"单元格函数需要的 {name} 已安装。")
-    return Check("dll", Status.FIX, f"找不到 {name}（单元格函数 TIDU_… 需要它）。",
+    folders = [exe.parent, exe.parent.parent, Path(probe[2])]  # as xlwings' XLPyLoadDLL looks, and sys.prefix
+    found = sorted({name for bits in (64, 32) for name in [dll_name(bits, probe[1])]
+                    if any((f / name).is_file() for f in folders)})
+    if found:
+        return Check("dll", Status.OK, f"单元格函数需要的 xlwings DLL 已安装：{'、'.join(found)}。")
+    return Check("dll", Status.FIX, f"找不到 {dll_name(64, probe[1])}（单元格函数 TIDU_… 需要它）。",
                  f"运行 \"{exe}\" -m pip install --force-reinstall xlwings=={probe[1]}。")
 
 
