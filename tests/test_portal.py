@@ -350,3 +350,46 @@ def test_sign_in_attempts_are_rate_limited(plan_report, tmp_path):
         assert client.get("/api/board", headers=_bearer(sheet.admin)).status_code == 429
         clock[0] = 61.0
         assert client.post("/login", data={"code": sheet.admin}, follow_redirects=False).status_code == 303
+
+
+# --- reliability and the command line ------------------------------------------------------------
+
+
+def test_crash_between_file_and_ledger_leaves_the_ledger_as_it_was(plan_report, portal_books, tmp_path, monkeypatch):
+    from tidu.portal import intake
+
+    ledger = Ledger(tmp_path)
+    ledger.migrate()
+
+    def power_cut(_values):
+        raise KeyboardInterrupt  # the process dies before the one transaction commits
+
+    monkeypatch.setattr(ledger, "add_upload", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        intake.receive(ledger, plan_report, KUNMING, [portal_books["good"].read_bytes()], ".xlsx")
+    con = sqlite3.connect(tmp_path / "tidu.sqlite3")
+    assert con.execute("SELECT count(*) FROM uploads").fetchone()[0] == 0
+    con.close()
+    assert not list((tmp_path / "tmp").iterdir())  # no half-written file is left behind
+    monkeypatch.undo()
+    row = intake.receive(ledger, plan_report, KUNMING, [portal_books["good"].read_bytes()], ".xlsx")
+    assert (row.id, row.status) == (1, "used")
+
+
+def test_a_worker_crash_is_a_rejected_upload(plan_report, portal_books, tmp_path, monkeypatch):
+    from tidu.engine.isolation import Crashed
+    from tidu.portal import intake
+
+    ledger = Ledger(tmp_path)
+    ledger.migrate()
+    monkeypatch.setattr(intake, "run_isolated", lambda fn, items, workers: [(j, Crashed(j, "崩溃")) for j in items])
+    row = intake.receive(ledger, plan_report, KUNMING, [portal_books["good"].read_bytes()], ".xlsx")
+    assert (row.status, [f["code"] for f in row.findings]) == ("rejected", ["file-unsafe"])
+
+
+def test_serve_binds_localhost_by_default_and_checks_its_port():
+    from tidu.engine.cli.main import build_parser
+
+    args = build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.max_upload_mb) == ("127.0.0.1", 8000, 20)
+    assert main(["serve", "--port", "70000"]) == 2
