@@ -3,7 +3,7 @@
 Builds every centre's workbook, fills it with seeded realistic entries sized by the centre's
 targets (some centres ahead, some behind), adds what a real collection holds — a few deliberate
 mistakes, one resubmission, one centre that sent nothing, one foreign file and an Excel lock
-file — and consolidates the folder into the provincial workbook.
+file — consolidates the folder into the provincial workbook and screens its rosters (梯度评估).
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ from tidu.engine.consolidate import Consolidation, consolidate
 from tidu.engine.isolation import parallel_map
 from tidu.engine.plan import load_plan
 from tidu.engine.rollup import resolve_as_of
+from tidu.engine.screen import screen_paths
 from tidu.schemas.plan import LoadedPlan
+from tidu.schemas.screening import Screening
 from tidu.workbook.builder import build_workbook, workbook_filename
 from tidu.workbook.report import write_report
+from tidu.workbook.screen_sheets import write_screen_workbook
 
 SUBMISSIONS = "报送台账"
 SEED = 2021
@@ -35,6 +38,8 @@ class DemoResult:
     report: Path
     submissions: Path
     consolidation: Consolidation
+    screen: Path | None = None  # 梯度评估 workbook (candidates, 升规 reserve, warnings)
+    screening: Screening | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,9 @@ def run_demo(out_dir: str | Path, as_of: dt.date | None = None, plan: LoadedPlan
     report_path = out / f"全省汇总_{the_plan.year}.xlsx"
     result = consolidate(folder, plan, day, exclude=(report_path,), on_file=on_step)
     write_report(result, report_path)
-    return DemoResult(report_path, folder, result)
+    screening, _ = screen_paths([folder], plan, day, workers=jobs)
+    screen_path = write_screen_workbook(screening, out / f"梯度评估_{the_plan.year}.xlsx")
+    return DemoResult(report_path, folder, result, screen_path, screening)
 
 
 def _foreign_files(folder: Path) -> None:

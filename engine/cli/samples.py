@@ -106,7 +106,68 @@ def generate_rows(plan: Plan, centre: str, roster: int | list[int], sessions: in
     rng.shuffle(activities)
     rows = {"roster": [row for tier in tiers for row in by_tier[tier]], "activity": activities, "signin": signins}
     _add_mistakes(rows, rng, mistakes, plan)
+    # a generator of its own, so the entries above stay what they were before 企业指标 existed
+    rows["indicators"] = indicator_rows(random.Random(f"{seed}:{centre}:indicators"), plan, rows["roster"])
     return rows
+
+
+# 企业指标 profiles: most enterprises grow; some slump (warnings); a few left without figures.
+_PROFILES = (("steady", 0.78), ("slump", 0.12), ("blank", 0.10))
+
+
+def indicator_rows(rng: random.Random, plan: Plan, roster: list[list[Any]]) -> list[list[Any]]:
+    """企业指标 rows (three years back, and the plan year's 规上 flag) consistent with the roster.
+
+    The previous year matches the roster's 上年 figures; earlier years follow from a growth path.
+    Growth SMEs whose main revenue nears 2000万 are the 升规 reserve; some of them entered the
+    statistics in the plan year (新增规上).
+    """
+    keys = {col.key: i for i, col in enumerate(c.ROSTER.columns)}
+    ranks = {label: i for i, label in enumerate(plan.tier_labels)}
+    out: list[list[Any]] = []
+    for row in roster:
+        code, tier, revenue = row[keys["uscc"]], row[keys["tier"]], row[keys["revenue"]]
+        if not code or tier not in ranks or not isinstance(revenue, (int, float)):
+            continue
+        profile = rng.choices([p for p, _ in _PROFILES], [w for _, w in _PROFILES])[0]
+        if profile == "blank":
+            continue
+        rank = ranks[tier]  # 0 = 国家级小巨人 … 4 = 小微企业
+        main = row[keys["main_revenue"]] or revenue * 0.9
+        employees = row[keys["employees"]] or rng.randint(10, 300)
+        big = rank <= 2  # 规上 and above are in the statistics every year
+        for back in range(3, 0, -1):
+            year = plan.year - back
+            if profile == "slump" and back == 1:
+                factor, margin, debt = 1.0, rng.uniform(-0.15, -0.02), rng.uniform(0.72, 0.92)
+            elif profile == "slump":
+                factor = rng.uniform(1.15, 1.8) * (1.05 ** (back - 2))  # revenue was higher before
+                margin, debt = rng.uniform(0.01, 0.06), rng.uniform(0.55, 0.7)
+            else:
+                factor = 1 / (1 + rng.uniform(0.04, 0.22)) ** (back - 1)
+                margin, debt = rng.uniform(0.02, 0.14), rng.uniform(0.3, 0.68)
+            rev = round(revenue * factor, 1)
+            assets = round(rev * rng.uniform(0.8, 1.6), 1)
+            staff = employees if back == 1 else round(employees * (factor if profile == "slump" else 1 / factor ** 0.3))
+            values = {
+                "uscc": code, "year": year, "revenue": rev, "main_revenue": round(main * factor, 1),
+                "net_profit": round(rev * margin, 1), "profit_tax": round(rev * (abs(margin) + 0.03), 1),
+                "assets": assets, "liabilities": round(assets * debt, 1),
+                "rd_expense": round(rev * rng.uniform(0.01, 0.07) if rank >= 3 else rev * rng.uniform(0.03, 0.08), 1),
+                "employees": staff, "rd_staff": round(staff * rng.uniform(0.05, 0.3)),
+                "ip1": rng.randint(0, 2) if rank >= 3 else rng.randint(1, 8), "ip2": rng.randint(0, 12),
+                "market_share": round(rng.uniform(0.5, 6) if rank >= 2 else rng.uniform(5, 30), 1),
+                "province_rank": rng.randint(1, 4) if rank <= 1 else rng.randint(3, 30),
+                "niche_years": rng.randint(2, 15) - back + 1, "rd_institution": rng.choice(
+                    ("省级", "市级", "市级以下") if rank <= 1 else ("市级以下", "无", "无")),
+                "digital_level": rng.choice(("二级", "三级") if rank <= 2 else ("一级", "二级")),
+                "above_scale": "是" if big else "否",
+            }
+            out.append([values.get(col.key) for col in c.INDICATORS.columns])
+        if not big and main >= 2000 and rng.random() < 0.6:  # entered the statistics this year
+            values = {"uscc": code, "year": plan.year, "above_scale": "是", "note": "本年度纳入规上统计"}
+            out.append([values.get(col.key) for col in c.INDICATORS.columns])
+    return out
 
 
 def enterprise_row(rng: random.Random, code: str, tier: str, prefecture: str) -> list[Any]:

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import yaml
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from tidu.engine import uscc as codes
 from tidu.engine.check import check_read
 from tidu.engine.consolidate import WORKBOOK_SUFFIXES
+from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.reader import read_submission
 from tidu.engine.rollup import invalid_rows, resolve_as_of
 from tidu.engine.screen.evaluate import Judge, judge_tier
@@ -21,6 +22,7 @@ from tidu.engine.screen.series import build_series, group_rows
 from tidu.engine.screen.warnings import Facts, missing_figures, warnings_for
 from tidu.schemas import RULESETS_DIR
 from tidu.schemas import contract as c
+from tidu.schemas.catalogue import finding
 from tidu.schemas.entries import Enterprise, IndicatorRow, Submission
 from tidu.schemas.findings import Finding
 from tidu.schemas.plan import GoalMeasure, LoadedPlan, Plan
@@ -249,26 +251,39 @@ def _workbooks(paths: Sequence[str | Path]) -> list[Path]:
     return out
 
 
+def _read_checked(path: str, loaded: LoadedPlan, day: dt.date) -> tuple[Submission | None, list[Finding]]:
+    """Read and check one file (runs in a worker process)."""
+    submission, findings = read_submission(path)
+    report, _ = check_read(submission, findings, path, loaded, day)
+    return submission, report.findings
+
+
 def screen_paths(paths: Sequence[str | Path], loaded: LoadedPlan, as_of: dt.date | None = None,
-                 rules: str | None = None) -> tuple[Screening, list[Finding]]:
+                 rules: str | None = None, workers: int | None = None) -> tuple[Screening, list[Finding]]:
     """Judge the submissions in files and folders; the newest version of each centre is used.
 
-    Returns the screening and the file-level findings of files that could not be used.
+    Files are read in isolated worker processes (they come from outside). Returns the screening
+    and the file-level findings of files that could not be used.
     """
     day = resolve_as_of(as_of, loaded.plan.year)
+    ruleset = rules or loaded.plan.tier_rules
+    load_warning_rules(load_ruleset(ruleset).warnings)  # a bad rule set is reported before any file is read
     newest: dict[str, tuple[tuple, Submission, list[Finding]]] = {}
     problems: list[Finding] = []
-    for path in _workbooks(paths):
-        submission, findings = read_submission(path)
-        report, _ = check_read(submission, findings, str(path), loaded, day)
+    files = [str(p) for p in _workbooks(paths)]
+    for path, outcome in run_isolated(partial(_read_checked, loaded=loaded, day=day), files, workers):
+        if isinstance(outcome, Crashed):
+            problems.append(finding("file-unsafe", file=path, reason=outcome.reason))
+            continue
+        submission, findings = outcome
         if submission is None or submission.meta.centre is None:
-            problems.extend(f for f in report.findings if f.row is None)
+            problems.extend(f for f in findings if f.row is None)
             continue
         meta = submission.meta
         stamps = [t for t in (meta.exported_at, submission.saved_at) if t is not None]
         key = (max(stamps) if stamps else dt.datetime.min, os.stat(path).st_mtime)
         current = newest.get(meta.centre)
         if current is None or key > current[0]:
-            newest[meta.centre] = (key, submission, report.findings)
+            newest[meta.centre] = (key, submission, findings)
     items = [(s, f) for _, s, f in sorted(newest.values(), key=lambda v: v[1].file)]
     return screen_submissions(items, loaded, day, rules), problems
