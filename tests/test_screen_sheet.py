@@ -9,7 +9,13 @@ import pytest
 from tidu.engine.quick import QuickError, criteria_failures
 from tidu.engine.reader import read_rows
 from tidu.engine.screen import screen_submission
-from tidu.engine.screen.layout import ASSESSMENT_HEADERS, assessment_rows, reserve_rows, warning_rows
+from tidu.engine.screen.layout import (
+    ASSESSMENT_HEADERS,
+    assessment_rows,
+    missing_cells,
+    reserve_rows,
+    warning_rows,
+)
 from tidu.engine.screen.series import build_series
 from tidu.schemas import contract as c
 from tidu.schemas.entries import Enterprise, IndicatorRow
@@ -113,3 +119,17 @@ def test_cell_check_follows_the_rule_set(tier, figures, expected):
 def test_cell_check_unknown_tier():
     with pytest.raises(QuickError):
         criteria_failures("某梯度", {})
+
+
+@pytest.mark.parametrize(("indicators", "expected"), [
+    ([], (c.ROSTER.name, 2, "上年主营业务收入(万元)")),
+    ([["91530100MA6K000000", 2019, 100], ["91530100MA6K000000", 2020, 1900]],
+     (c.INDICATORS.name, 3, "主营业务收入(万元)")),
+])
+def test_missing_cells_point_at_the_figure(plan_report, indicators, expected):
+    sheets = _rows(indicators)
+    sheets[c.ROSTER.name][1] = ["91530100MA6K000000", "测试企业", "规上工业企业"]
+    submission, findings = read_rows(sheets, "t.xlsx")
+    screening = screen_submission(submission, findings, plan_report, dt.date(2021, 5, 31))
+    cells = missing_cells(screening, submission)
+    assert [(m.sheet, m.row, m.column) for m in cells] == [expected]

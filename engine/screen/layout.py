@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tidu.engine.screen.run import load_ruleset
 from tidu.schemas import contract as c
+from tidu.schemas.entries import Submission
 from tidu.schemas.screening import DECISION_LABELS, INDICATORS, LEVEL_ORDER, Assessment, Decision, Screening
 
 ASSESSMENT_HEADERS = ("统一社会信用代码", "企业名称", "报送单位", "培育梯度", "本梯度评估", "上一梯度",
@@ -136,3 +137,48 @@ def summary_lines(screening: Screening) -> list[str]:
         f"计划年度新增规上 {s['above_scale_new']} 家{goal}",
         "预警：" + "，".join(f"{lv} {n} 家" for lv, n in s["warned"].items()),
     ]
+
+
+@dataclass(frozen=True)
+class MissingCell:
+    """A cell to point at for a missing figure (the 评估 button marks it)."""
+
+    uscc: str
+    sheet: str
+    row: int
+    column: str  # header
+    note: str
+
+
+def missing_cells(screening: Screening, submission: Submission) -> list[MissingCell]:
+    """Where each enterprise's missing figures belong in this workbook (own tier's criteria).
+
+    The 企业指标 row of the previous year when there is one; else the roster row (its 上年
+    column when the roster has one, else its credit code, noting the year to add).
+    """
+    last = screening.plan_year - 1
+    rows = {(r.uscc, r.year): r.row for r in reversed(submission.indicators) if r.uscc and r.year}
+    roster = {e.uscc: e.row for e in reversed(submission.enterprises) if e.uscc}
+    headers = {col.key: col.header for col in c.INDICATORS.columns}
+    roster_headers = {col.key: col.header for col in c.ROSTER.columns}
+    out: list[MissingCell] = []
+    for e in screening.enterprises:
+        own = e.assessment(e.tier)
+        if own is None or e.uscc not in roster:
+            continue
+        keys: list[str] = []
+        for cid in own.missing:
+            key = None if cid in own.manual else _indicator_of(screening, cid)
+            for part in (INDICATORS[key].ratio or (key,)) if key else ():
+                if part not in keys:
+                    keys.append(part)
+        for key in keys:
+            note = f"评估缺少{last}年的“{headers.get(key, key)}”"
+            if (e.uscc, last) in rows:
+                out.append(MissingCell(e.uscc, c.INDICATORS.name, rows[(e.uscc, last)], headers[key], note))
+            elif key in roster_headers:
+                out.append(MissingCell(e.uscc, c.ROSTER.name, roster[e.uscc], roster_headers[key], note))
+            else:
+                out.append(MissingCell(e.uscc, c.ROSTER.name, roster[e.uscc], roster_headers["uscc"],
+                                       note + f"，请在《{c.INDICATORS.name}》表补填"))
+    return out
