@@ -203,7 +203,8 @@ def table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], width
         cells = t.add_row().cells
         last = bold_last and i == len(rows) - 1
         for cell, value in zip(cells, values, strict=True):
-            numeric = isinstance(value, (int, float)) or (isinstance(value, str) and value.endswith("%"))
+            numeric = value is None or isinstance(value, (int, float)) or value == NO_FIGURE or (
+                isinstance(value, str) and value.endswith("%"))
             _cell(cell, cell_text(value), bold=last, right=numeric and not last)
     for row in t.rows[1:]:
         _keep_together(row)

@@ -35,7 +35,8 @@ NUMERALS = "一二三四五六七八九十"
 MAX_LISTED = 30  # sessions listed per category in a centre's report; the rest are counted
 MAX_CLAIMS = 50  # cross-unit claims listed; the rest are counted
 
-TIER_WIDTHS = (2.3, *([1.45] * 9))  # cm; the text block of A4 with GB/T 9704 margins is 15.6 cm
+# cm; the text block of A4 with GB/T 9704 margins is 15.6 cm; rates (e.g. 156.7%) get the widest columns
+TIER_WIDTHS = (2.7, 1.35, 1.35, 1.65, 1.35, 1.35, 1.35, 1.65, 1.35, 1.35)
 TIER_HEADERS = ("培育梯度", "目标企业数", "服务企业数", "企业完成率", "企业差距",
                 "目标场次", "服务场次", "场次完成率", "场次差距", "服务户次")
 LAG_LABELS = {LagKind.SESSIONS: "服务场次未完成", LagKind.ENTERPRISES: "服务企业数未完成",
