@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tidu.engine.checks import Context, run_checks
+from tidu.engine.folder import display_name
+from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.plan import load_plan, shipped_plan, shipped_plans
 from tidu.engine.reader import read_rows, read_submission
 from tidu.engine.rollup import Tally, progress, resolve_as_of, tally
@@ -91,7 +94,26 @@ def check_read(submission: Submission | None, findings: list[Finding], file: str
 def check_file(path: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None) -> SubmissionReport:
     """Everything `tidu check` says about one file; a file that cannot be read is one finding."""
     submission, findings = read_submission(path)
-    return check_read(submission, findings, str(path), plan, as_of)[0]
+    return check_read(submission, findings, display_name(path), plan, as_of)[0]
+
+
+def _check_worker(path: str, plan: LoadedPlan | None, as_of: dt.date | None) -> SubmissionReport:
+    return check_file(path, plan, as_of)
+
+
+def check_files(paths: Sequence[str | Path], plan: LoadedPlan | None = None, as_of: dt.date | None = None,
+                workers: int | None = None) -> list[SubmissionReport]:
+    """`tidu check` on several files, each read in an isolated worker process (as consolidation
+    reads them): a file that crashes the reader is reported, the others go on. Input order kept."""
+    items = [str(p) for p in paths]
+    done = dict(run_isolated(partial(_check_worker, plan=plan, as_of=as_of), items, workers))
+    return [_crash_report(item, result) if isinstance(result, Crashed) else result
+            for item, result in ((item, done[item]) for item in items)]
+
+
+def _crash_report(item: str, crashed: Crashed) -> SubmissionReport:
+    return SubmissionReport(file=display_name(item), findings=[finding("file-unsafe", file=display_name(item),
+                                                                       reason=crashed.reason)])
 
 
 def check_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str, plan: LoadedPlan | None = None,

@@ -8,6 +8,7 @@ in isolated worker processes (see ``engine.isolation``); one broken file never s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tidu.engine.check import check_read
+from tidu.engine.folder import display_name, walk
 from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.plan import load_plan
 from tidu.engine.reader import read_submission
@@ -40,11 +42,13 @@ STATUS_LABELS = {USED: "采用", SUPERSEDED: "被新版本取代", REJECTED: "�
 class FileOutcome:
     """What reading one file gave (built in a worker, so only plain, picklable data)."""
 
-    file: str
+    file: str  # the real path
     report: SubmissionReport
     meta: Meta | None = None
     saved_at: dt.datetime | None = None
     tally: Tally | None = None
+    sha256: str = ""
+    mtime: float = 0.0
 
 
 @dataclass
@@ -98,20 +102,36 @@ class Consolidation:
 def read_one(path: str, plan: LoadedPlan, as_of: dt.date) -> FileOutcome:
     """Read, validate and tally one file (runs in a worker process)."""
     submission, findings = read_submission(path)
-    report, counts = check_read(submission, findings, path, plan, as_of)
+    report, counts = check_read(submission, findings, display_name(path), plan, as_of)
     if submission is None:
         return FileOutcome(path, report)
-    return FileOutcome(path, report, submission.meta, submission.saved_at, counts)
+    try:
+        digest, mtime = _fingerprint(path)
+    except OSError:  # gone since it was read: nothing to order it by, it cannot be used
+        gone = finding("file-unreadable", file=display_name(path), reason="文件在汇总过程中被删除或移走")
+        return FileOutcome(path, SubmissionReport(file=display_name(path), findings=[gone]))
+    return FileOutcome(path, report, submission.meta, submission.saved_at, counts, digest, mtime)
 
 
-def _skip_reason(path: Path) -> str | None:
-    name = path.name
+def _fingerprint(path: str) -> tuple[str, float]:
+    """Content hash (the last tie-breaker between versions) and modification time of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+        mtime = os.fstat(fh.fileno()).st_mtime
+    return digest.hexdigest(), mtime
+
+
+def _skip_reason(path: str) -> str | None:
+    name = os.path.basename(display_name(path))
     if name.startswith("~$") or name.startswith(".~lock."):
         return "Excel/WPS 打开文件时生成的临时锁定文件"
     if name.startswith("."):
         return "隐藏文件"
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        return f"不是工作簿文件（扩展名 {path.suffix or '无'}）"
+    suffix = os.path.splitext(name)[1]
+    if suffix.lower() not in WORKBOOK_SUFFIXES:
+        return f"不是工作簿文件（扩展名 {suffix or '无'}）"
     return None
 
 
@@ -128,73 +148,137 @@ def _rejection(outcome: FileOutcome, registry: set[str]) -> str | None:
     return None
 
 
-def _version_key(outcome: FileOutcome, mtime: float) -> tuple:
-    """Versions of one centre: the newer of the export and the saved time, then the file's mtime."""
+#: An export time this far after the file's own save time (or after now) is not believed.
+_CLOCK_SLACK = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class _Version:
+    """How one centre's versions are ordered: the newer of export and save time, then the file's
+    modification time, then its content hash (so equal times give the same choice on every run)."""
+
+    when: dt.datetime
+    mtime: float
+    sha256: str
+    suspect: bool  # the export time was not believed (in the future, or far after the save time)
+
+    def key(self) -> tuple:
+        return (self.when, self.mtime, self.sha256)
+
+    def ties(self, other: _Version) -> bool:
+        return (self.when, self.mtime) == (other.when, other.mtime)
+
+
+def _version(outcome: FileOutcome, now: dt.datetime) -> _Version:
     meta = outcome.meta
-    stamps = [t for t in ((meta.exported_at if meta else None), outcome.saved_at) if t is not None]
-    return (max(stamps) if stamps else dt.datetime.min, mtime)
+    exported, saved = (meta.exported_at if meta else None), outcome.saved_at
+    suspect = exported is not None and (exported > now + _CLOCK_SLACK
+                                        or (saved is not None and exported > saved + _CLOCK_SLACK))
+    if suspect and saved is not None and saved > now + _CLOCK_SLACK:
+        saved = None  # a save time in the future is not believed either
+    stamps = [t for t in (None if suspect else exported, saved) if t is not None]
+    return _Version(max(stamps) if stamps else dt.datetime.min, outcome.mtime, outcome.sha256, suspect)
+
+
+def _name_claims_other(path: str, centre: str, registry: set[str]) -> str | None:
+    """Another registry centre named in the file's name (the engine goes by _meta: said, not used)."""
+    name = os.path.basename(display_name(path))
+    others = [c for c in registry if c != centre and c in name and c not in centre]
+    return max(others, key=len) if others else None
 
 
 def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None,
                 exclude: tuple[Path, ...] = (), workers: int | None = None,
-                on_file: Callable[[str], None] | None = None) -> Consolidation:
-    """Consolidate every file under ``directory``; nothing in it is modified."""
+                on_file: Callable[[str], None] | None = None, now: dt.datetime | None = None) -> Consolidation:
+    """Consolidate every entry under ``directory``; nothing in it is modified or followed out of it."""
     plan = plan or load_plan()
     the_plan = plan.plan
     day = resolve_as_of(as_of, the_plan.year)
-    root = Path(directory)
-    excluded = {p.resolve() for p in exclude}
-    paths = sorted(p for p in root.rglob("*") if p.is_file() and p.resolve() not in excluded)
+    now = now or dt.datetime.now()
+    entries = walk(directory, frozenset(os.path.abspath(p) for p in exclude))
     statuses: dict[str, FileStatus] = {}
     to_read: list[str] = []
-    for path in paths:
-        reason = _skip_reason(path)
+    for entry in entries:
+        reason = entry.skip or _skip_reason(entry.path)
         if reason:
-            statuses[str(path)] = FileStatus(str(path), SKIPPED, reason=reason)
+            statuses[entry.path] = FileStatus(display_name(entry.path), SKIPPED, reason=reason)
             if on_file:
-                on_file(str(path))
+                on_file(entry.path)
         else:
-            to_read.append(str(path))
+            to_read.append(entry.path)
     worker = partial(read_one, plan=plan, as_of=day)
     registry = set(the_plan.centre_names())
-    newest: dict[str, tuple[tuple, FileOutcome]] = {}  # centre → its newest version so far
-    older: dict[str, list[FileOutcome]] = defaultdict(list)
+    newest: dict[str, tuple[_Version, FileOutcome]] = {}  # centre → its newest version so far
+    older: dict[str, list[tuple[FileOutcome, str]]] = defaultdict(list)  # superseded, with why
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
+    notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
     for path, outcome in run_isolated(worker, to_read, workers):
+        shown = display_name(path)
         if on_file:
             on_file(path)
         if isinstance(outcome, Crashed):
-            statuses[path] = FileStatus(path, REJECTED, reason=outcome.reason)
-            findings[path] = [finding("file-unsafe", file=path, reason=outcome.reason)]
+            statuses[path] = FileStatus(shown, REJECTED, reason=outcome.reason)
+            findings[path] = [finding("file-unsafe", file=shown, reason=outcome.reason)]
             continue
         reason = _rejection(outcome, registry)
         meta = outcome.meta
         if reason:
-            statuses[path] = FileStatus(path, REJECTED, meta.centre if meta else None, None, reason)
-            findings[path] = _with_file(outcome.report.findings, path)
+            statuses[path] = FileStatus(shown, REJECTED, meta.centre if meta else None, None, reason)
+            findings[path] = _with_file(outcome.report.findings, shown)
             continue
         assert meta is not None and meta.centre is not None
-        key = _version_key(outcome, os.stat(path).st_mtime)
+        extra, note = _version_findings(outcome, shown, meta.centre, registry, now)
+        version = _version(outcome, now)
         current = newest.get(meta.centre)
-        if current is None or key > current[0]:
+        if current is None or version.key() > current[0].key():
             if current is not None:
-                older[meta.centre].append(_drop_detail(current[1], findings))
-            newest[meta.centre] = (key, outcome)
-            findings[path] = _with_file(outcome.report.findings, path)
+                older[meta.centre].append((_drop_detail(current[1], findings),
+                                           _superseded_reason(outcome, version, current[0])))
+                notes.pop(current[1].file, None)
+            newest[meta.centre] = (version, outcome)
+            findings[path] = _with_file(outcome.report.findings, shown) + extra
+            if note:
+                notes[path] = note
         else:
-            older[meta.centre].append(_drop_detail(outcome, findings))
+            older[meta.centre].append((_drop_detail(outcome, findings),
+                                       _superseded_reason(current[1], current[0], version)))
 
     used = [outcome for _, outcome in newest.values()]
     for centre, (_, outcome) in newest.items():
         unit = the_plan.unit_of(centre)
-        statuses[outcome.file] = FileStatus(outcome.file, USED, centre, unit, "",
+        statuses[outcome.file] = FileStatus(display_name(outcome.file), USED, centre, unit,
+                                            notes.get(outcome.file, ""),
                                             outcome.meta.exported_at if outcome.meta else None, outcome.saved_at)
-        for old in older[centre]:
-            statuses[old.file] = FileStatus(old.file, SUPERSEDED, centre, unit,
-                                            f"同一报送单位有更新的版本：{Path(outcome.file).name}",
+        for old, why in older[centre]:
+            statuses[old.file] = FileStatus(display_name(old.file), SUPERSEDED, centre, unit, why,
                                             old.meta.exported_at if old.meta else None, old.saved_at)
     ordered = [f for path in to_read for f in findings.get(path, ())]
-    return _assemble(plan, day, [statuses[str(p)] for p in paths], used, ordered)
+    return _assemble(plan, day, [statuses[e.path] for e in entries], used, ordered)
+
+
+def _version_findings(outcome: FileOutcome, shown: str, centre: str, registry: set[str],
+                      now: dt.datetime) -> tuple[list[Finding], str]:
+    """Warnings about how a version claims its place, and the note 报送情况 shows for it."""
+    out, notes = [], []
+    meta = outcome.meta
+    if _version(outcome, now).suspect and meta is not None and meta.exported_at is not None:
+        out.append(finding("version-time-suspect", file=shown, sheet=c.META, column=c.META_KEYS["exported_at"],
+                           value=meta.exported_at.isoformat(sep=" ")))
+        notes.append("导出时间不可信，按保存时间排序")
+    other = _name_claims_other(outcome.file, centre, registry)
+    if other:
+        out.append(finding("centre-name-mismatch", file=shown, sheet=c.META, column=c.META_KEYS["centre"],
+                           value=centre, other=other))
+        notes.append(f"文件名像是“{other}”的，但台账登记的报送单位是“{centre}”")
+    return out, "；".join(notes)
+
+
+def _superseded_reason(winner: FileOutcome, won: _Version, lost: _Version) -> str:
+    name = os.path.basename(display_name(winner.file))
+    if won.ties(lost):
+        return f"与“{name}”的导出、保存和修改时间都相同，按文件内容摘要确定采用“{name}”（请确认哪一份是最终版本）"
+    why = "（其导出时间不可信，按保存时间比较）" if won.suspect else ""
+    return f"同一报送单位有更新的版本：{name}{why}"
 
 
 def _with_file(findings: list[Finding], path: str) -> list[Finding]:
@@ -204,7 +288,8 @@ def _with_file(findings: list[Finding], path: str) -> list[Finding]:
 def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> FileOutcome:
     """A superseded version keeps only what 报送情况 shows (memory stays bounded by centres)."""
     findings.pop(outcome.file, None)
-    return FileOutcome(outcome.file, SubmissionReport(file=outcome.file), outcome.meta, outcome.saved_at)
+    return FileOutcome(outcome.file, SubmissionReport(file=outcome.report.file), outcome.meta, outcome.saved_at,
+                       None, outcome.sha256, outcome.mtime)
 
 
 def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: list[FileOutcome],

@@ -30,11 +30,11 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Cells with content, written the usual way (r first, no namespace prefix): one C-speed pass.
 _VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
 # Anything else (a prefix such as <x:c, or attributes in another order) takes the general path.
-_UNUSUAL_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c\b|<c\s(?!r=)")
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*)>")
+_UNUSUAL_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)\b|<c(?:\s(?!r=)|>)|<row(?:\s(?![^>]*\br=)|>)")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row)\b([^>]*)>")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
 _ROOT = re.compile(rb"<[A-Za-z_]")
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 class Rejected(Exception):
@@ -132,8 +132,17 @@ def _check_xml_prolog(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
             raise Rejected("file-unsafe", f"“{name}”开头异常（{PROLOG_BYTES // 1024} KB 内没有内容），已拒绝")
 
 
+def _is_relationship_id(attribute: str) -> bool:
+    """r:id in any namespace spelling (Transitional or Strict OOXML)."""
+    return attribute.startswith("{") and attribute.endswith("}id") and "relationships" in attribute
+
+
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → part name, from workbook.xml and its relationships (prolog already checked)."""
+    """Sheet name → part name, from workbook.xml and its relationships (prolog already checked).
+
+    Two sheets of one name (Excel forbids it, case-insensitively) are refused: a reader may take
+    the first while a check looks at the second.
+    """
     workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     rels_name = "xl/_rels/workbook.xml.rels"
     targets = {}
@@ -142,18 +151,29 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
             target = rel.get("Target", "")
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             targets[rel.get("Id")] = part
-    parts = {}
+    parts: dict[str, str] = {}
+    seen: set[str] = set()
     for el in workbook.iter():
         if el.tag.endswith("}sheet") or el.tag == "sheet":
-            part = targets.get(el.get(_NS_REL, ""))
-            if part:
-                parts[el.get("name", "")] = part
+            name = el.get("name", "")
+            if name.casefold() in seen:
+                raise Rejected("file-unsafe",
+                               f"工作表名称“{name[:40]}”重复出现（Excel 不允许），疑为恶意构造的文件，已拒绝")
+            seen.add(name.casefold())
+            rid = next((v for k, v in el.attrib.items() if _is_relationship_id(k)), "")
+            parts[name] = targets.get(rid, "")
     return parts
 
 
 def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
-    """Reject a sheet whose valued cells span more than MAX_SHEET_CELLS (dense readers allocate it all)."""
+    """Reject a sheet whose cells span more than MAX_SHEET_CELLS (dense readers allocate it all).
+
+    The usual form (every cell with its r="A1") takes one C-speed regex pass. Anything else
+    (prefixed tags, rows or cells without r=, whose place follows the one before) is walked tag
+    by tag, placing each cell as a reader would, so no spelling hides a far-away cell.
+    """
     max_row = max_col = 0
+    row = col = 0  # the position the next cell without r= takes (general path)
     tail = b""
     with zf.open(part) as fh:
         while chunk := fh.read(1024 * 1024):
@@ -161,19 +181,24 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
             cut = data.rfind(b"<")
             scan, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
             if _UNUSUAL_CELL.search(scan):
-                refs = []
                 for match in _CELL_TAG.finditer(scan):
-                    attrs = match.group(1)
-                    ref = None if attrs.endswith(b"/") else _CELL_REF.search(attrs)  # styled empty: skipped
+                    kind, attrs = match.group(1), match.group(2)
+                    ref = _CELL_REF.search(attrs) if kind == b"c" else _ROW_NUMBER.search(attrs)
+                    if kind == b"row":
+                        row, col = (int(ref.group(1)) if ref else row + 1), 0
+                        continue
                     if ref:
-                        refs.append((ref.group(1), ref.group(2)))
+                        col, row = _col_number(ref.group(1)), int(ref.group(2))
+                    else:
+                        col, row = col + 1, max(row, 1)
+                    max_col, max_row = max(max_col, col), max(max_row, row)
             else:
                 refs = _VALUED_CELL.findall(scan)
-            if refs:
-                max_col = max(max_col, max(_col_number(c) for c in {c for c, _ in refs}))
-                max_row = max(max_row, max(int(r) for _, r in refs))
+                if refs:
+                    max_col = max(max_col, max(_col_number(c) for c in {c for c, _ in refs}))
+                    max_row = max(max_row, max(int(r) for _, r in refs))
     if max_row * max_col > MAX_SHEET_CELLS:
-        raise Rejected("file-unsafe", f"工作表《{sheet}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
+        raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
                                       "疑为恶意构造的文件，已拒绝")
 
 
@@ -224,10 +249,14 @@ def inspect(path: str | Path, sheets: Iterable[str] = ()) -> Inspection:
                 raise Rejected("file-unreadable", "工作簿结构 (xl/workbook.xml) 已损坏") from None
             for sheet in sheets:
                 part = parts.get(sheet)
-                if part and part not in infos:
-                    raise Rejected("file-unreadable", f"工作表《{sheet}》的内容 ({part}) 在文件中缺失，文件不完整")
-                if part:
-                    _check_extent(zf, part, sheet)
+                if part is not None and part not in infos:
+                    raise Rejected("file-unreadable", f"工作表《{sheet}》的内容在文件中缺失或无法定位，文件不完整")
+            # Every worksheet part is checked, not only those the names lead to: no spelling of a
+            # relationship or a name can steer the reader to a part the guard did not see.
+            names = {part: name for name, part in parts.items()}
+            for part in sorted({*parts.values(), *(n for n in infos if n.startswith("xl/worksheets/"))} - {""}):
+                if part in infos and part.endswith(".xml"):
+                    _check_extent(zf, part, names.get(part, part))
             macros = "xl/vbaProject.bin" in infos
             return Inspection(macros=macros, saved_at=_saved_at(zf))
     except zipfile.BadZipFile:

@@ -9,6 +9,7 @@ culprit; every other file's result is kept.
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,11 +29,28 @@ class Crashed:
     reason: str
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies, however it dies (even SIGKILL), so no
+    orphan keeps running or holds the caller's stdout open."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
 def _prepare_worker() -> None:
     """Cap the worker's memory; silence its stderr, since a crash there is expected and reported
-    (a native abort would otherwise print a Rust backtrace over the user's terminal)."""
+    (a native abort would otherwise print a Rust backtrace over the user's terminal). Ctrl-C is
+    for the parent, which ends the workers itself."""
     import faulthandler
 
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
@@ -70,8 +88,30 @@ def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int | Non
     if jobs == 1:
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_trusted_worker)
+    try:
         yield from pool.map(fn, items)
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _trusted_worker() -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Shut a pool down now: queued work is cancelled and every worker process is ended, so an
+    interruption (Ctrl-C, SIGTERM) leaves no process behind."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
@@ -97,7 +137,8 @@ def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
 def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: list[Any]) -> Iterator[tuple[Any, Any]]:
     """Run items from ``queue`` with at most ``workers`` in flight. When a worker dies, stop and
     put the items that were in flight into ``lost``; unstarted items stay queued."""
-    with ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_prepare_worker) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_prepare_worker)
+    try:
         in_flight: dict[Future, Any] = {}
         while queue or in_flight:
             while queue and len(in_flight) < workers:
@@ -118,3 +159,7 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
                 except Exception as exc:  # a bug must not lose the other files; it is reported
                     value = Crashed(item, f"处理此文件时出错（{type(exc).__name__}: {exc}）")
                 yield item, value
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or abandoned: end the workers now
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)

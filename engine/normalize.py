@@ -15,7 +15,8 @@ from typing import Any
 
 _C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # control characters a cell must not hold (tab, CR, LF aside)
 _C0_CONTROL = re.compile(f"[{_C0}]")
-_CONTROL = re.compile(f"[{_C0}\u200b-\u200f\ufeff]")  # reading: zero-width marks go too
+# reading: zero-width marks and bidirectional controls go too (a name must not display reversed)
+_CONTROL = re.compile(f"[{_C0}\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _FILENAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|]')
 _DATE_MONTH_FIRST = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}$")
@@ -62,7 +63,8 @@ def safe_text(value: Any) -> str:
     else:
         text = str(value)
     if not text.isprintable():
-        text = _BIDI.sub("", _C0_CONTROL.sub("", text))
+        # a carriage return is a line break in a cell (XlsxWriter would store it as _x000D_)
+        text = _BIDI.sub("", _C0_CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
     return text[:MAX_CELL_TEXT]
 
 

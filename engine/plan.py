@@ -132,6 +132,10 @@ def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanRep
     except (OSError, UnicodeDecodeError) as exc:
         report.findings.append(finding("plan-unreadable", file=str(path), reason=f"无法读取（{exc}）"))
         return report
+    except RecursionError:
+        report.findings.append(finding("plan-unreadable", file=str(path),
+                                       reason="括号或缩进嵌套层级过深，不是计划文件（或文件已损坏）"))
+        return report
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark else ""
@@ -143,6 +147,9 @@ def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanRep
         return report
     try:
         report.plan = Plan.model_validate(data)
+    except RecursionError:
+        report.findings.append(finding("plan-unreadable", file=str(path), reason="内容嵌套层级过深，不是计划文件"))
+        return report
     except ValidationError as exc:
         report.findings.extend(_validation_findings(exc, str(path)))
         return report

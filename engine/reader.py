@@ -8,6 +8,7 @@ plan's rules to ``engine.checks``. It never raises for bad content.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 from tidu.engine import guard
+from tidu.engine.folder import display_name
 from tidu.engine.normalize import (
     BadValue,
     clean_code,
@@ -235,27 +237,28 @@ def read_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str) -> tuple
 def read_submission(path: str | Path) -> tuple[Submission | None, list[Finding]]:
     """Read one workbook (never raises for bad content: what cannot be read is a finding)."""
     file = str(path)
+    shown = display_name(file)  # what findings say: printable even for a GBK or broken file name
     findings: list[Finding] = []
     if not Path(file).is_file():
         reason = "不是文件" if Path(file).exists() else "文件不存在"
-        return None, [finding("file-unreadable", file=file, reason=reason)]
+        return None, [finding("file-unreadable", file=shown, reason=reason)]
     try:
         inspection = guard.inspect(file, READ_SHEETS)
     except guard.Rejected as rejected:
-        return None, [finding(rejected.code, file=file, reason=rejected.reason)]
+        return None, [finding(rejected.code, file=shown, reason=rejected.reason)]
     except OSError as exc:
-        return None, [finding("file-unreadable", file=file, reason=f"无法打开（{exc.strerror or exc}）")]
+        return None, [finding("file-unreadable", file=shown, reason=f"无法打开（{exc.strerror or exc}）")]
     if inspection.macros:
-        findings.append(finding("macros-present", file=file))
+        findings.append(finding("macros-present", file=shown))
     try:
-        book = CalamineWorkbook.from_path(file)
+        book = _open_book(file)
         names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
-        return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
+        return None, [finding("file-unreadable", file=shown, reason=_reason(exc))]
     try:
-        return _read_book(_calamine_rows(book), names, file, findings, inspection.saved_at), findings
+        return _read_book(_calamine_rows(book), names, shown, findings, inspection.saved_at), findings
     except Exception as exc:  # a part calamine cannot parse (corrupt sheet, missing part)
-        return None, [finding("file-unreadable", file=file, reason=_reason(exc))]
+        return None, [finding("file-unreadable", file=shown, reason=_reason(exc))]
 
 
 _ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form", "enterprises", "attendees",
@@ -273,6 +276,17 @@ def _indicator(row: _Row) -> IndicatorRow:
     v = row.values
     figures = {k: value for k, value in v.items() if k not in {"uscc", "year", "note"} and value is not None}
     return IndicatorRow(row=row.number, uscc=v["uscc"], year=v["year"], figures=figures)
+
+
+def _open_book(file: str) -> CalamineWorkbook:
+    """calamine by path, or through a file object when the name is not valid UTF-8 (a GBK name
+    unzipped on Linux), which a Rust path cannot carry."""
+    try:
+        file.encode("utf-8")
+    except UnicodeEncodeError:
+        with open(file, "rb") as fh:
+            return CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+    return CalamineWorkbook.from_path(file)
 
 
 def _reason(exc: Exception) -> str:

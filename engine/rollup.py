@@ -55,7 +55,7 @@ class Tally:
 
     def claims(self) -> set[str]:
         """Credit codes this tally claims: on a valid roster, or signed in at a counted session."""
-        return set(self.roster) | set(self.signed)
+        return set(self.roster).union(self.signed)
 
 
 def invalid_rows(findings: Iterable[Finding]) -> set[tuple[str, int]]:

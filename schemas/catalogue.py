@@ -99,6 +99,11 @@ _TYPES = [
                 "找不到隐藏的 _meta 工作表或其中的报送单位，无法识别这份台账；请在标准台账模板中填报", Scope.FILE),
     FindingType("meta-centre-unknown", "报送单位不在名录中", E,
                 "_meta 中的报送单位“{value}”不在{year}年计划的报送单位名录中", Scope.FILE),
+    FindingType("version-time-suspect", "导出时间不可信", W,
+                "_meta 中的导出时间 {value} 晚于现在或晚于文件的保存时间一天以上，比较版本时按保存时间", Scope.SHEET),
+    FindingType("centre-name-mismatch", "文件名与报送单位不符", W,
+                "文件名像是“{other}”的台账，但 _meta 登记的报送单位是“{value}”；汇总按 _meta 计入“{value}”，"
+                "请确认没有报错文件", Scope.SHEET),
     FindingType("meta-mismatch", "台账信息与计划不符", W,
                 "_meta 中的{what}为“{value}”，按计划应为“{expected}”", Scope.SHEET),
     FindingType("upload-other-centre", "不是本单位的台账", E,  # the portal: a centre uploads as itself only

@@ -33,12 +33,13 @@ _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://s
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
-def _package(path: Path, sheet_xml: bytes | Callable[[zipfile.ZipFile], None], prolog: str = "") -> Path:
+def _package(path: Path, sheet_xml: bytes | Callable[[zipfile.ZipFile], None], prolog: str = "",
+             workbook: str = _WB, rels: str = _WB_RELS) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", _CT)
         zf.writestr("_rels/.rels", _RELS)
-        zf.writestr("xl/workbook.xml", _WB)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
+        zf.writestr("xl/workbook.xml", workbook)
+        zf.writestr("xl/_rels/workbook.xml.rels", rels)
         if callable(sheet_xml):
             sheet_xml(zf)
         else:
@@ -84,6 +85,50 @@ def far_cells(folder: Path, good: Path) -> Path:
     xml = (_SHEET_HEAD + '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c>'
            "</row>" + _SHEET_TAIL)
     return _package(folder / "两个远端单元格.xlsx", xml.encode())
+
+
+def far_row_without_refs(folder: Path, good: Path) -> Path:
+    """Cells without r=: their place follows the row's r= and the cell before (row 1,048,576 here)."""
+    cells = "".join(f"<c><v>{i}</v></c>" for i in range(6))
+    xml = _SHEET_HEAD + '<row r="1"><c><v>1</v></c></row><row r="1048576">' + cells + "</row>" + _SHEET_TAIL
+    return _package(folder / "无坐标远端单元格.xlsx", xml.encode())
+
+
+def rows_without_refs(folder: Path, good: Path) -> Path:
+    """Rows and cells with no r= at all: each row follows the one before (1,100 rows of 5,000 cells)."""
+    row = "<row>" + "<c><v>1</v></c>" * 5000 + "</row>"
+    xml = _SHEET_HEAD + row * 1100 + _SHEET_TAIL
+    return _package(folder / "无坐标大表.xlsx", xml.encode())
+
+
+def _two_parts(far: bytes) -> Callable[[zipfile.ZipFile], None]:
+    def write(zf: zipfile.ZipFile) -> None:
+        zf.writestr("xl/worksheets/sheet1.xml", far)
+        zf.writestr("xl/worksheets/sheet2.xml", (_SHEET_HEAD + '<row r="1"><c r="A1"><v>1</v></c></row>'
+                                                 + _SHEET_TAIL).encode())
+    return write
+
+
+_FAR = (_SHEET_HEAD + '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c>'
+        "</row>" + _SHEET_TAIL).encode()
+_TWO_RELS = _WB_RELS.replace("</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                             'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>'
+                             "</Relationships>")
+
+
+def duplicate_sheet_name(folder: Path, good: Path) -> Path:
+    """Two sheets named 服务活动: the first (which a reader takes) is a bomb, the second harmless."""
+    workbook = _WB.replace('<sheet name="服务活动" sheetId="1" r:id="rId1"/>',
+                           '<sheet name="服务活动" sheetId="1" r:id="rId1"/><sheet name="服务活动" sheetId="2" '
+                           'r:id="rId2"/>')
+    return _package(folder / "重名工作表.xlsx", _two_parts(_FAR), workbook=workbook, rels=_TWO_RELS)
+
+
+def strict_namespace(folder: Path, good: Path) -> Path:
+    """The sheet's r:id in the Strict OOXML relationships namespace, pointing at a bomb part."""
+    workbook = _WB.replace("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                           "http://purl.oclc.org/ooxml/officeDocument/relationships")
+    return _package(folder / "严格命名空间.xlsx", _FAR, workbook=workbook)
 
 
 def million_styled_rows(folder: Path, good: Path) -> Path:
@@ -192,5 +237,7 @@ REJECTED_CASES = {
     "entity-bomb": entity_bomb, "external-entity": external_entity, "zip-bomb": zip_bomb,
     "far-cells": far_cells, "xls-renamed": xls_renamed, "csv-renamed": csv_renamed, "html-renamed": html_renamed,
     "empty": empty_file, "password": password_protected, "truncated": truncated, "bit-flipped": bit_flipped,
-    "missing-sheet-part": missing_sheet_part,
+    "missing-sheet-part": missing_sheet_part, "far-row-without-refs": far_row_without_refs,
+    "rows-without-refs": rows_without_refs, "duplicate-sheet-name": duplicate_sheet_name,
+    "strict-namespace": strict_namespace,
 }

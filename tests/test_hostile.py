@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from tidu.engine.consolidate import consolidate
 from tidu.engine.isolation import Crashed, run_isolated
+from tidu.schemas.catalogue import CATALOGUE
 from tidu.workbook.builder import build_workbook
 
 from . import hostile
@@ -46,7 +47,7 @@ def test_hostile_file_is_rejected_and_the_rest_used(tmp_path, good_dir, plan_rep
     assert statuses[bad.name][0] == "rejected" and statuses[bad.name][1]
     assert {name: statuses[name][0] for name in GOOD} == {name: "used" for name in GOOD}
     assert len(result.files) == len(GOOD) + 1
-    assert any(f.file == str(bad) and f.code.startswith("file-") for f in result.findings)
+    assert any(f.file == str(bad) and CATALOGUE[f.code].rejects_file for f in result.findings)
 
 
 def test_all_hostile_files_in_one_folder(tmp_path, good_dir, plan_report):

@@ -94,15 +94,15 @@ def write_text(sheet: Any, row: int, col: int, value: Any, fmt: Any = None, fmts
     :func:`~tidu.engine.normalize.safe_text` and always written as a string cell, never a
     formula. Text that looks like a formula also gets Excel's quote prefix when ``fmts`` is
     given (it stays text after the clerk edits the cell). A text of the form ``<r>…</r>``, which
-    XlsxWriter would copy raw into the XML as a rich string, is written as a rich string of two
-    plain runs instead, so it is escaped and reads back unchanged.
+    XlsxWriter would copy raw into the XML as a rich string, is written as a rich string of plain
+    runs instead, so it is escaped and reads back unchanged.
     """
     text = safe_text(value)
     if fmts is not None and looks_like_formula(text):
         fmt = fmts.quoted(fmt)
     extra = (fmt,) if fmt is not None else ()
     if text.startswith("<r>") and text.endswith("</r>"):
-        sheet.write_rich_string(row, col, text[:1], text[1:], *extra)
+        sheet.write_rich_string(row, col, text[:1], text[1:2], text[2:], *extra)
     else:
         sheet.write_string(row, col, text, *extra)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 from tidu import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 class UsageError(Exception):
@@ -127,7 +130,7 @@ def _as_of(text: str | None) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from tidu.engine.check import check_file
+    from tidu.engine.check import check_files
     from tidu.engine.cli.report_view import report_text
     from tidu.engine.plan import load_plan
     from tidu.engine.rollup import resolve_as_of
@@ -136,7 +139,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     plan = load_plan(args.plan) if args.plan else None
     if plan is not None:
         resolve_as_of(as_of, plan.plan.year)  # an explicit date outside the year is a usage error
-    reports = [check_file(path, plan, as_of) for path in args.files]
+    reports = check_files(args.files, plan, as_of)
     if args.json:
         _print_json({"submissions": [r.to_json() for r in reports]})
     else:
@@ -164,51 +167,45 @@ def _print_consolidation(result: Any, report: Path) -> None:
           f"问题 {len(result.findings)} 条")
     for f in result.files:
         if f.status == "rejected":
-            print(f"  拒收 {Path(f.file).name}：{f.reason}")
+            print(f"  拒收 {f.file}：{f.reason}")
     if result.missing:
         print("  未报送：" + "、".join(result.missing))
     print(f"\n全省汇总报告：{report}")
 
 
-def _check_output(output: Path, directory: Path) -> None:
-    from tidu.engine.consolidate import REPORT_MARKER
-
-    if output.exists() and output.is_dir():
-        raise UsageError(f"输出路径 {output} 是文件夹，请给出 .xlsx 文件名")
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"输出文件 {output} 应以 .xlsx 结尾")
-    inside = directory.resolve() in output.resolve().parents
-    if inside and output.exists() and not _is_report(output, REPORT_MARKER):
-        raise UsageError(f"输出文件 {output} 是报送文件夹中的一个报送文件，不能覆盖；请换一个文件名或位置")
-
-
-def _is_report(path: Path, marker: str) -> bool:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return marker.encode() in zf.read("docProps/core.xml")[:65536]
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-
-
 def cmd_consolidate(args: argparse.Namespace) -> int:
+    from tidu.engine.cli.outputs import OutputError, check_outputs
     from tidu.engine.consolidate import consolidate
+    from tidu.engine.folder import walk
     from tidu.engine.plan import load_plan
+    from tidu.engine.rollup import resolve_as_of
     from tidu.workbook.report import write_report
     from tqdm import tqdm
 
     directory, output = Path(args.directory), Path(args.output)
+    json_path = Path(args.json) if args.json else None
     if not directory.is_dir():
         raise UsageError(f"报送文件夹 {directory} 不存在或不是文件夹")
-    _check_output(output, directory)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"输出文件 {output} 应以 .xlsx 结尾")
     plan = load_plan(args.plan)
-    total = sum(1 for p in directory.rglob("*") if p.is_file())
-    with tqdm(total=total, desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
-        result = consolidate(directory, plan, _as_of(args.as_of), exclude=(output,), on_file=lambda _: bar.update())
+    as_of = _as_of(args.as_of)
+    resolve_as_of(as_of, plan.plan.year)  # an explicit date outside the year is a usage error, before any work
+    entries = walk(directory)
+    try:
+        outputs = {"汇总报告（-o）": output, "JSON 结果（--json）": json_path}
+        check_outputs([Path(e.path) for e in entries if e.skip is None], outputs, input_dir=directory)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    with tqdm(total=len(entries), desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
+        result = consolidate(directory, plan, as_of, exclude=tuple(p for p in (output, json_path) if p),
+                             on_file=lambda _: bar.update())
     write_report(result, output)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if json_path is not None:
+        from tidu.workbook.xl import atomic_path
+
+        with atomic_path(json_path) as tmp:
+            tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     _print_consolidation(result, output)
     return EXIT_OK
 
@@ -285,17 +282,41 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES: tuple[str, ...] = ("portal", "addin", "doctor", "report", "screen")
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM ends tidu as Ctrl-C does: workers are stopped, temporary files removed."""
+    raise KeyboardInterrupt
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: the traceback goes to a log file, the user gets a Chinese line saying where."""
+    import tempfile
+    import traceback
+
+    fd, log = tempfile.mkstemp(prefix="tidu-错误-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        traceback.print_exception(exc, file=fh)
+    print(f"tidu：内部错误（{type(exc).__name__}），任务未完成。详细信息已写入 {log}，请把该文件发给技术支持。",
+          file=sys.stderr)
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    previous = signal.signal(signal.SIGTERM, _interrupt) if _main_thread() else None
     try:
         return args.func(args)
     except UsageError as exc:
         print(f"tidu：{exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"tidu：已中断（{args.command}），后台进程已结束，没有留下不完整的输出文件。", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except RecursionError as exc:
+        return _internal_error(exc)
     except Exception as exc:  # library errors with their own Chinese text
         from tidu.engine.plan import PlanError
         from tidu.engine.rollup import AsOfOutsideYear
@@ -303,10 +324,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, (PlanError, AsOfOutsideYear)):
             print(f"tidu：{exc}", file=sys.stderr)
             return EXIT_USAGE
-        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
-            print(f"tidu：无法访问 {exc.filename}：{exc.strerror}", file=sys.stderr)
+        if isinstance(exc, OSError):
+            where = exc.filename if exc.filename is not None else ""
+            print(f"tidu：无法访问或写入 {where}：{exc.strerror or exc}", file=sys.stderr)
             return EXIT_USAGE
-        raise
+        return _internal_error(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":
