@@ -211,6 +211,20 @@ def test_grid_failure_behind_a_manual_route_is_review():
     assert outcome.decision == Decision.REVIEW and "c-route" in outcome.manual
 
 
+@pytest.mark.parametrize(("figures", "decision", "value"), [
+    ({"revenue": 450}, Decision.FAILS, 450),  # main revenue ≤ revenue < 500万
+    ({"revenue": 800}, Decision.REVIEW, None),  # main revenue could be anything up to 800万
+    ({"revenue": 450, "main_revenue": 520}, Decision.MEETS, None),  # the figure itself wins
+])
+def test_main_revenue_bounded_by_revenue(figures, decision, value):
+    rules = load_ruleset("tiers-2018")
+    outcome = judge_tier(Judge(rules, _figures(y2020=figures)), rules.tiers["成长型中小企业"].criteria[:1])
+    assert outcome.decision == decision
+    assert [f.value for f in outcome.failed] == ([value] if value is not None else [])
+    if outcome.failed:
+        assert (outcome.failed[0].criterion, outcome.failed[0].threshold) == ("g-main-revenue", 500)
+
+
 def test_registered_follows_the_credit_code():
     rules = load_ruleset("tiers-2018")
     crit = rules.tiers["小微企业"].criteria
@@ -245,6 +259,9 @@ year_figures = st.dictionaries(st.sampled_from(BASE_KEYS), amount, max_size=len(
 def test_a_missing_figure_never_gives_fails(case, yearly, data):
     rid, crit = case
     rules = load_ruleset(rid)
+    for f in yearly:  # consistent figures: main revenue is part of revenue
+        if "main_revenue" in f and "revenue" in f:
+            f["main_revenue"] = min(f["main_revenue"], f["revenue"])
     full = Series(YEAR, {YEAR - 3 + i: dict(f) for i, f in enumerate(yearly)})
     holes = {y: data.draw(st.sets(st.sampled_from(sorted(f) or ["revenue"]))) for y, f in full.years.items()}
     thinner = Series(YEAR, {y: {k: v for k, v in f.items() if k not in holes[y]} for y, f in full.years.items()})

@@ -89,6 +89,12 @@ class Judge:
                 return Outcome(Decision.REVIEW, missing=[crit.id])
             else:
                 value = min(known) if op in (">", ">=") else max(known)
+        if value is None and crit.over == Over.LAST:
+            inferred = self._bounded(key, op, threshold)
+            if inferred is not None:
+                return inferred if inferred.decision == Decision.MEETS else Outcome(
+                    Decision.FAILS, [f.model_copy(update={"criterion": crit.id, "text": crit.text})
+                                     for f in inferred.failed], decided=1)
         if value is None:
             return Outcome(Decision.REVIEW, missing=[crit.id])
         if _OPS[op](value, threshold):
@@ -96,6 +102,26 @@ class Judge:
         near = _within(value, op, threshold, self.margin)
         return Outcome(Decision.FAILS, [Failed(criterion=crit.id, value=_tidy(value), threshold=_tidy(threshold),
                                                unit=unit, text=crit.text, near=near)], decided=1)
+
+    def _bounded(self, key: str, op: str, threshold: float) -> Outcome | None:
+        """Decide from a bound when the figure itself is missing: 主营业务收入 never exceeds 营业收入.
+
+        Main revenue below the threshold is certain when total revenue is; total revenue reaches
+        it when main revenue does. Anything else stays undecided.
+        """
+        if op not in (">", ">="):
+            return None
+        other = {"main_revenue": "revenue", "revenue": "main_revenue"}.get(key)
+        bound = self.series.value(other, self.series.last) if other else None
+        if not isinstance(bound, (int, float)):
+            return None
+        if key == "main_revenue" and not _OPS[op](bound, threshold):
+            return Outcome(Decision.FAILS, [Failed(criterion="", value=_tidy(bound), threshold=_tidy(threshold),
+                                                   unit=INDICATORS[key].unit,
+                                                   near=_within(bound, op, threshold, self.margin))], decided=1)
+        if key == "revenue" and _OPS[op](bound, threshold):
+            return Outcome(Decision.MEETS, decided=1)
+        return None
 
     # --- grids -------------------------------------------------------------------------------
 
