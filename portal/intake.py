@@ -3,8 +3,9 @@
 The order makes a crash harmless: the file is written (by content hash) first, the ledger row is
 one transaction last. A crash in between leaves an unreferenced file, never a row without its
 file. The worker — a separate process with a memory and CPU cap (``tidu.engine.isolation``) —
-reads the workbook and writes the marked copy, so a file that crashes its reader costs that
-upload only; the server goes on.
+reads the workbook, so a file that crashes its reader costs that upload only; the server goes
+on. The marked copy is written the same way, on its first download (openpyxl takes seconds
+over a full workbook, which an upload's answer should not wait for).
 """
 
 from __future__ import annotations
