@@ -61,6 +61,9 @@ def cmd_year_end(args: argparse.Namespace) -> int:
         print("提示：未找到中文字体（如 Noto Sans CJK SC，Debian：apt-get install fonts-noto-cjk），"
               "图表中的中文可能显示为方框。", file=sys.stderr)
     figures = year_figures(result, args.centre)
+    if len(figures) == 1 and args.centre is None:
+        print("提示：文件夹中没有被采用的报送台账，只生成全省报告（实际数均为 0，未报送单位全部列出）。",
+              file=sys.stderr)
     # Screening results (tidu screen, §11) go in through write_reports(screening=…) once available.
     with tqdm(total=len(figures), desc="生成报告", unit="份", disable=not sys.stderr.isatty()) as bar:
         paths = write_reports(figures, plan, out, progress=lambda _: bar.update())
