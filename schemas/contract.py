@@ -158,8 +158,8 @@ META = "_meta"
 LISTS = "_lists"
 CALC = "_calc"
 
-SHEET_ORDER = (COVER, ROSTER.name, ACTIVITY.name, SIGNIN.name, INDICATORS.name, PROGRESS, FINDINGS, ANNEX1, ANNEX2, ANNEX3,
-               META, LISTS, CALC)
+SHEET_ORDER = (COVER, ROSTER.name, ACTIVITY.name, SIGNIN.name, INDICATORS.name, PROGRESS, FINDINGS, ANNEX1, ANNEX2,
+               ANNEX3, META, LISTS, CALC)
 
 # `_meta` holds key / value / 说明 rows; keys are stable identifiers.
 META_KEYS = {
