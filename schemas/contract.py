@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TEMPLATE_VERSION = "1.0"
+TEMPLATE_VERSION = "2.0"
 
 ColumnKind = Literal["text", "code", "date", "count", "amount", "percent", "signed_percent", "list"]
 

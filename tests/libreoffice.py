@@ -83,3 +83,20 @@ def sheet_values(paths: list[Path], sheet: str, workdir: Path, sheet_number: int
         with written.open(encoding="utf-8", newline="") as f:
             result[path] = list(csv.reader(f))
     return result
+
+
+def strip_cached_values(path: Path) -> Path:
+    """Remove every formula's cached result from ``path`` (in place), so that any figure read
+    after LibreOffice opens it can only come from a recalculation."""
+    import re
+    import zipfile
+
+    tmp = path.with_name(path.name + ".nocache")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb"(</f>|<f [^>]*/>)<v>[^<]*</v>", rb"\1", data)
+            dst.writestr(item, data)
+    os.replace(tmp, path)
+    return path
