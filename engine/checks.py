@@ -190,12 +190,25 @@ def check_tiers_and_categories(ctx: Context) -> Iterator[Finding]:
 
 def _content_known(content: str, plan: Plan, category: str, tier: str) -> bool:
     """Content is 附表1's full text, or one or more of its items separated by 、 , ; (cleaned alike)."""
-    items = {clean_text(i) for i in plan.content_items(category, tier)}
-    row = plan.annex1_row(category)
-    cell = row.content.get(tier) if row else None
-    if cell and content == clean_text(cell.text):
+    full, items = _content_of(plan, category, tier)
+    if content == full:
         return True
     return all(p.strip() in items for p in _ITEM_SEPARATORS.split(content) if p.strip())
+
+
+_CONTENT: dict[tuple[int, str, str], tuple[Plan, str | None, frozenset[str | None]]] = {}
+
+
+def _content_of(plan: Plan, category: str, tier: str) -> tuple[str | None, frozenset[str | None]]:
+    """附表1's cleaned full text and items of one category × tier (asked for every session;
+    cached per plan object, which the entry keeps alive so its id is not reused)."""
+    key = (id(plan), category, tier)
+    if key not in _CONTENT:
+        row = plan.annex1_row(category)
+        cell = row.content.get(tier) if row else None
+        _CONTENT[key] = (plan, clean_text(cell.text) if cell else None,
+                         frozenset(clean_text(i) for i in plan.content_items(category, tier)))
+    return _CONTENT[key][1:]
 
 
 def check_dates(ctx: Context) -> Iterator[Finding]:

@@ -28,7 +28,8 @@ PROLOG_BYTES = 64 * 1024  # the XML prolog (where DOCTYPE would be) must end wit
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Cells with content, written the usual way (r first, no namespace prefix): one C-speed pass.
-_VALUED_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
+_VALUED_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"[^>/]*>')
+_VALUED_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[^>/]*>')
 # Anything else (a prefix such as <x:c, or attributes in another order) takes the general path.
 _UNUSUAL_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)\b|<c(?:\s(?!r=)|>)|<row(?:\s(?![^>]*\br=)|>)")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row)\b([^>]*)>")
@@ -193,10 +194,11 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
                         col, row = col + 1, max(row, 1)
                     max_col, max_row = max(max_col, col), max(max_row, row)
             else:
-                refs = _VALUED_CELL.findall(scan)
-                if refs:
-                    max_col = max(max_col, max(_col_number(c) for c in {c for c, _ in refs}))
-                    max_row = max(max_row, max(int(r) for _, r in refs))
+                # C-speed: distinct column letters (a handful) and the row numbers as one map
+                columns = set(_VALUED_COLUMN.findall(scan))
+                if columns:
+                    max_col = max(max_col, max(map(_col_number, columns)))
+                    max_row = max(max_row, max(map(int, _VALUED_ROW.findall(scan))))
     if max_row * max_col > MAX_SHEET_CELLS:
         raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
                                       "疑为恶意构造的文件，已拒绝")
@@ -251,11 +253,14 @@ def inspect(path: str | Path, sheets: Iterable[str] = ()) -> Inspection:
                 part = parts.get(sheet)
                 if part is not None and part not in infos:
                     raise Rejected("file-unreadable", f"工作表《{sheet}》的内容在文件中缺失或无法定位，文件不完整")
-            # Every worksheet part is checked, not only those the names lead to: no spelling of a
-            # relationship or a name can steer the reader to a part the guard did not see.
+            # Every worksheet part a read sheet leads to is checked, and so is every worksheet part
+            # no sheet names (a reader could be steered to it); sheets we never read are not parsed.
+            named = set(parts.values())
+            wanted = {parts[s] for s in sheets if parts.get(s)}
+            orphans = {n for n in infos if n.startswith("xl/worksheets/") and n.endswith(".xml")} - named
             names = {part: name for name, part in parts.items()}
-            for part in sorted({*parts.values(), *(n for n in infos if n.startswith("xl/worksheets/"))} - {""}):
-                if part in infos and part.endswith(".xml"):
+            for part in sorted(wanted | orphans):
+                if part in infos:
                     _check_extent(zf, part, names.get(part, part))
             macros = "xl/vbaProject.bin" in infos
             return Inspection(macros=macros, saved_at=_saved_at(zf))

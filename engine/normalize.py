@@ -90,7 +90,11 @@ def clean_text(value: Any) -> str | None:
     """Text as a person meant it: NFKC (full-width → ASCII), no control characters, single spaces."""
     if value is None:
         return None
-    if isinstance(value, str):
+    if type(value) is str:
+        # Most cells are already clean: return them untouched after a few C-speed checks.
+        if value and value.isprintable() and "  " not in value and value[0] != " " and value[-1] != " " and (
+                value.isascii() or unicodedata.is_normalized("NFKC", value)):
+            return value
         text = value
     else:
         if isinstance(value, float):
@@ -112,12 +116,21 @@ def clean_text(value: Any) -> str | None:
 
 def clean_code(value: Any) -> str | None:
     """An identifier (credit code, activity id): clean text without any space, upper case."""
+    if type(value) is str and value.isascii() and value.isalnum():
+        return value.upper()  # the usual credit code or id, in one C-speed step
     text = clean_text(value)
     return text.replace(" ", "").upper() if text else None
 
 
 def to_number(value: Any) -> float | None:
     """A number from a number or from text such as "2,000", "１２", " 15 %"; None when blank."""
+    kind = type(value)
+    if kind is float:  # the common case, first (tens of thousands of cells per workbook)
+        if value != value or value in (math.inf, -math.inf):
+            raise BadValue("number-invalid")
+        return value
+    if kind is int:
+        return float(value)
     if value is None or isinstance(value, bool):
         return None if value is None else float(value)
     if isinstance(value, (int, float)):
@@ -146,6 +159,10 @@ def to_count(value: Any) -> int | None:
     Text must be plain digits (thousands separators and full-width digits allowed): ``1e3``,
     ``inf`` or ``三家`` are not counts.
     """
+    if type(value) is float and value >= 0 and value.is_integer():
+        return int(value)
+    if type(value) is int and value >= 0:
+        return value
     if isinstance(value, str):
         text = clean_text(value)
         if text is None:

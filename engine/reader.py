@@ -66,35 +66,43 @@ class _SheetReader:
 
     def __iter__(self) -> Iterator[_Row]:
         # Cleaners return None for blank cells, so one call per non-empty cell tells blank from
-        # value; required-missing is reported only once the row is known not to be blank.
-        plan = [(col, self.index.get(col.key), _CLEANERS[col.kind]) for col in self.spec.columns]
+        # value; required-missing is reported only once the row is known not to be blank. This is
+        # the hot loop of the engine (every cell of every sheet read): locals, no work for blanks.
+        present = [(col.key, j, _CLEANERS[col.kind], col.required, col)
+                   for col in self.spec.columns if (j := self.index.get(col.key)) is not None]
+        absent = {col.key: None for col in self.spec.columns if col.key not in self.index}
         name = self.spec.name
-        for i in range(1, len(self.rows)):
-            raw = self.rows[i]
+        rows = self.rows
+        for i in range(1, len(rows)):
+            raw = rows[i]
             width = len(raw)
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = dict(absent)
             filled = False
-            missing = []
-            for column, j, cleaner in plan:
-                cell = raw[j] if j is not None and j < width else None
-                value = None
-                if cell is not None and cell != "":
-                    try:
-                        value = cleaner(cell)
-                    except BadValue as bad:
-                        filled = True
-                        values[column.key] = None
-                        self._bad(bad, column, cell, i + 1)
-                        continue
-                values[column.key] = value
+            missing = None
+            for key, j, cleaner, required, column in present:
+                cell = raw[j] if j < width else None
+                if cell is None or cell == "":
+                    values[key] = None
+                    if required:
+                        missing = [*(missing or ()), column]
+                    continue
+                try:
+                    value = cleaner(cell)
+                except BadValue as bad:
+                    filled = True
+                    values[key] = None
+                    self._bad(bad, column, cell, i + 1)
+                    continue
+                values[key] = value
                 if value is not None:
                     filled = True
-                elif column.required and j is not None:
-                    missing.append(column)
+                elif required:
+                    missing = [*(missing or ()), column]
             if not filled:
                 continue  # blank and trailing rows
-            self.findings.extend(finding("required-missing", file=self.file, sheet=name, row=i + 1,
-                                         column=column.header) for column in missing)
+            if missing:
+                self.findings.extend(finding("required-missing", file=self.file, sheet=name, row=i + 1,
+                                             column=column.header) for column in missing)
             yield _Row(i + 1, values)
 
     def _bad(self, bad: BadValue, column: c.Column, cell: Any, number: int) -> None:

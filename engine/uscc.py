@@ -4,6 +4,7 @@ from __future__ import annotations
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # values 0..30; no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
+_ALLOWED = frozenset(CHARSET)
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31 for i = 1..17
 #: Why a code is not valid, in the words a clerk reads (keys are what ``problem`` returns).
 REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不使用 I、O、S、V、Z）",
@@ -12,7 +13,9 @@ REASONS = {"length": "应为18位", "charset": "含有不允许的字符（不�
 
 def check_character(first17: str) -> str:
     """The 18th character for the first 17; raises KeyError on a character outside the set."""
-    total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("check_character takes the first 17 characters")
+    total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17), WEIGHTS))
     return CHARSET[(31 - total % 31) % 31]
 
 
@@ -25,7 +28,7 @@ def problem(code: str) -> str | None:
     """None for a valid code, else why not: ``length``, ``charset`` or ``checksum``."""
     if len(code) != 18:
         return "length"
-    if any(ch not in _VALUE for ch in code):
+    if not _ALLOWED.issuperset(code):
         return "charset"
     if check_character(code[:17]) != code[17]:
         return "checksum"

@@ -168,7 +168,9 @@ def finding(
 ) -> Finding:
     """Make a finding of a catalogued type; ``params`` fill its message template."""
     kind = CATALOGUE[code]
-    return Finding(
+    # Built without validation: every field comes from the catalogue or from typed engine values,
+    # and a workbook can give tens of thousands of findings.
+    return Finding.model_construct(
         code=code,
         severity=kind.severity,
         message=kind.template.format(value=value, column=column, sheet=sheet, row=row, **params),

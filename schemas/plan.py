@@ -187,18 +187,33 @@ class Plan(_Frozen):
         return self._category_names.get(name.strip())
 
     def tier(self, label: str) -> Tier | None:
-        return next((t for t in self.tiers if t.label == label), None)
+        index = self._tier_index.get(label)
+        return None if index is None else self.tiers[index]
+
+    @cached_property
+    def _annex1_rows(self) -> dict[str, Annex1Row]:
+        rows: dict[str, Annex1Row] = {}
+        for r in self.annex1.rows:
+            label = self.category_label(r.category)
+            if label is not None:
+                rows.setdefault(label, r)
+        return rows
+
+    @cached_property
+    def _tier_index(self) -> dict[str, int]:
+        return {t.label: i for i, t in enumerate(self.tiers)}
 
     def annex1_row(self, category: str) -> Annex1Row | None:
         label = self.category_label(category)
-        return next((r for r in self.annex1.rows if self.category_label(r.category) == label), None)
+        return self._annex1_rows.get(label) if label is not None else None
 
     def session_quota(self, category: str, tier: str) -> int | None:
         """附表1 sessions for category × tier; None when "/" (not offered) or unknown."""
         row = self.annex1_row(category)
-        if row is None or tier not in self.tier_labels:
+        index = self._tier_index.get(tier)
+        if row is None or index is None:
             return None
-        return row.sessions[self.tier_labels.index(tier)]
+        return row.sessions[index]
 
     def content_items(self, category: str, tier: str) -> tuple[str, ...]:
         row = self.annex1_row(category)
@@ -236,7 +251,7 @@ class Plan(_Frozen):
 
     def tier_rank(self, label: str) -> int:
         """Position in the pyramid, 0 for the highest tier (the plan lists tiers top down)."""
-        return self.tier_labels.index(label)
+        return self._tier_index[label]
 
     def province_targets(self) -> list[Target]:
         """The whole province's targets per tier: the 附表3 totals row."""
