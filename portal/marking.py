@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape as xml_escape
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -118,18 +122,98 @@ def _write_progress(book: Any, report: SubmissionReport) -> None:
             put(sheet.cell(top.row + i, top.column + j), value)
 
 
+# --- the _calc helper sheet, set aside -------------------------------------------------------------
+# openpyxl spends nearly all its time on the template's hidden _calc sheet (tens of thousands of
+# formula rows) that marking never touches. When that part is self-contained (inline strings, no
+# cell styles, no relationships), it is replaced by an empty sheet for openpyxl and its original
+# bytes are put back into the saved file, unchanged.
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+_NOT_SELF_CONTAINED = re.compile(rb'\ss="|t="s"|r:id=|<extLst')
+
+
+def _sheet_part(zf: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member holding the sheet called ``name``."""
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels}
+    for sheet in book.iter(f"{_MAIN}sheet"):
+        if sheet.get("name") == name:
+            target = targets.get(sheet.get(f"{_REL}id"), "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+_SHARED_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)" t="s"><v>([0-9]+)</v></c>')
+
+
+def _inline_shared_strings(zf: zipfile.ZipFile, part: bytes) -> bytes:
+    """The part with its plain shared-string cells (the header row) written as inline strings,
+    so that it no longer depends on the shared-string table openpyxl will renumber."""
+    if b't="s"' not in part:
+        return part
+    try:
+        table = ElementTree.fromstring(zf.read("xl/sharedStrings.xml"))
+    except KeyError:
+        return part
+    texts = ["".join(t.text or "" for t in si.iter(f"{_MAIN}t")) for si in table.iter(f"{_MAIN}si")]
+
+    def inline(match: re.Match[bytes]) -> bytes:
+        index = int(match.group(2))
+        if index >= len(texts):
+            return match.group(0)
+        text = xml_escape(texts[index]).encode("utf-8")
+        return b'<c r="' + match.group(1) + b'" t="inlineStr"><is><t xml:space="preserve">' + text + b"</t></is></c>"
+
+    return _SHARED_CELL.sub(inline, part)
+
+
+def _replace_member(path: Path, member: str, data: bytes, out: Path) -> None:
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, data if info.filename == member else src.read(info.filename))
+
+
+def _set_calc_aside(source: Path, work: Path) -> tuple[Path, bytes | None]:
+    """The file to give openpyxl, and the _calc part's bytes if it was set aside (as they were, but
+    for header cells that referred to the shared-string table)."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            member = _sheet_part(zf, c.CALC)
+            original = _inline_shared_strings(zf, zf.read(member)) if member else None
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return source, None
+    if member is None or original is None or _NOT_SELF_CONTAINED.search(original):
+        return source, None
+    slim = work / "slim.xlsx"
+    _replace_member(source, member, _EMPTY_SHEET, slim)
+    return slim, original
+
+
 def write_marked(source: str | Path, target: str | Path, report: SubmissionReport) -> bool:
     """Write the marked copy of ``source`` to ``target`` (atomically); False if openpyxl cannot
     open the format (an .xls or .ods is checked but gets no marked copy)."""
-    try:
-        book = openpyxl.load_workbook(source)
-    except Exception:  # not an OOXML workbook openpyxl can edit: the findings stand without a copy
-        return False
-    _write_findings(book, report)
-    _write_progress(book, report)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    book.save(tmp)
-    os.replace(tmp, target)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        work = Path(tmp)
+        slim, calc = _set_calc_aside(Path(source), work)
+        try:
+            book = openpyxl.load_workbook(slim)
+        except Exception:  # not an OOXML workbook openpyxl can edit: the findings stand without a copy
+            return False
+        _write_findings(book, report)
+        _write_progress(book, report)
+        saved = work / "marked.xlsx"
+        book.save(saved)
+        if calc is not None:
+            with zipfile.ZipFile(saved) as zf:
+                member = _sheet_part(zf, c.CALC)
+            if member is not None:
+                _replace_member(saved, member, calc, work / "whole.xlsx")
+                saved = work / "whole.xlsx"
+        os.replace(saved, target)
     return True

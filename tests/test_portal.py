@@ -265,11 +265,12 @@ def test_centre_page_upload_findings_and_marked_workbook(marked_copy):
 
 
 def test_marked_workbook_keeps_entries_and_writes_text_not_formulas(marked_copy, portal_books):
-    before = openpyxl.load_workbook(portal_books["errors"])
-    after = openpyxl.load_workbook(marked_copy)
+    before = openpyxl.load_workbook(portal_books["errors"], read_only=True)  # reads only the sheets asked for
+    after = openpyxl.load_workbook(marked_copy, read_only=True)
     for spec in c.ENTRY_SHEETS:
         assert [list(r) for r in before[spec.name].iter_rows(values_only=True)] == \
                [list(r) for r in after[spec.name].iter_rows(values_only=True)]
+    assert len(list(after[c.ROSTER.name].iter_rows(values_only=True))) >= 4  # header and the 3 sample rows
     for row in after[c.FINDINGS].iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f"
@@ -393,3 +394,27 @@ def test_serve_binds_localhost_by_default_and_checks_its_port():
     args = build_parser().parse_args(["serve"])
     assert (args.host, args.port, args.max_upload_mb) == ("127.0.0.1", 8000, 20)
     assert main(["serve", "--port", "70000"]) == 2
+
+
+@pytest.mark.libreoffice
+def test_marked_copy_still_computes_its_progress_in_libreoffice(marked_copy, portal_books, tmp_path):
+    """The marked copy keeps the template's formulas and helper sheet whole: LibreOffice, with every
+    cached value removed, computes the same 完成情况 formula block for it as for the upload."""
+    import shutil
+    import zipfile
+
+    from openpyxl.utils.cell import range_boundaries
+
+    from .libreoffice import sheet_values, strip_cached_values
+
+    original = strip_cached_values(shutil.copy(portal_books["errors"], tmp_path / "original.xlsx"))
+    marked = strip_cached_values(shutil.copy(marked_copy, tmp_path / "marked.xlsx"))
+    with zipfile.ZipFile(marked) as zf:
+        names = zf.read("xl/workbook.xml").decode()
+    ref = re.search(rf'<definedName name="{c.NAME_PROGRESS_FORMULAS}">[^!]+!([^<]+)</definedName>', names).group(1)
+    left, top, right, bottom = range_boundaries(ref.replace("$", ""))
+    values = sheet_values([original, marked], c.PROGRESS, tmp_path)
+    block = {p: [row[left - 1:right] for row in rows[top - 1:bottom]] for p, rows in values.items()}
+    assert block[marked] == block[original]
+    # H1 alone counts: 规上工业企业 has one session in both
+    assert any(row[0] == "规上工业企业" and "1" in row for row in block[marked])
