@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules of engine/cli that add command groups (portal, screening, reports, add-in tools…).
-COMMAND_MODULES: tuple[str, ...] = ("portal", "addin", "doctor", "report", "screen")
+COMMAND_MODULES: tuple[str, ...] = ("portal", "addin", "doctor", "report", "screen", "plan_shares")
 
 
 def _interrupt(signum: int, frame: Any) -> None:
