@@ -194,6 +194,9 @@ def test_workbook_output(crafted, tmp_path):
     assert {(r[4], r[5]) for r in warned} >= {("高", "revenue-decline"), ("中", "net-loss")}
     reserve = [r[0] for r in book["梯度储备"].iter_rows(values_only=True) if r and r[0] in {RESERVE, NEW_ABOVE}]
     assert set(reserve) == {RESERVE, NEW_ABOVE}
+    sheet = openpyxl.load_workbook(out)["风险预警"]
+    fills = {row[4].value: row[4].fill.fgColor.rgb for row in sheet.iter_rows() if row[0].value == SLUMP}
+    assert fills["高"] == "FFFFC7CE" and fills["中"] == "FFFFEB9C"  # red for 高, amber for 中
 
 
 def test_template_version_1_stays_readable(kunming_book, plan, tmp_path):

@@ -100,6 +100,8 @@ def test_screen_submission_for_the_button(plan_report):
     (row,) = assessment_rows(screening)
     values = dict(zip(ASSESSMENT_HEADERS, row.values, strict=True))
     assert values["本梯度评估"] == "不符合" and row.colour == "red"
+    assert row.colour_of(ASSESSMENT_HEADERS.index("本梯度评估")) == "red"
+    assert row.colour_of(ASSESSMENT_HEADERS.index("上一梯度评估")) == "amber"  # 省级小巨人: to be checked
     assert "1800万元/2000万元" in values["未达条件（实际值/要求）"]
     assert reserve_rows(screening) == []  # 省级小巨人: no figure of it decided, so no candidate
     assert warning_rows(screening) == []  # as of 31 May the 180 days reach into last year: not judged
@@ -123,7 +125,7 @@ def test_cell_check_unknown_tier():
 
 @pytest.mark.parametrize(("indicators", "expected"), [
     ([], (c.ROSTER.name, 2, "上年主营业务收入(万元)")),
-    ([["91530100MA6K000000", 2019, 100], ["91530100MA6K000000", 2020, 1900]],
+    ([["91530100MA6K000000", 2019, 100], ["91530100MA6K000000", 2020, 2500]],  # 营业收入 alone cannot decide
      (c.INDICATORS.name, 3, "主营业务收入(万元)")),
 ])
 def test_missing_cells_point_at_the_figure(plan_report, indicators, expected):

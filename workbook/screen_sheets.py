@@ -34,11 +34,11 @@ _WIDTHS = {"统一社会信用代码": 21, "企业名称": 28, "报送单位": 2
 
 
 def _fill(fmts: Formats, colour: str | None) -> Any:
-    return {"green": fmts.good, "amber": fmts.warn, "red": fmts.bad}.get(colour or "")
+    return {"green": fmts.good, "amber": fmts.warn, "red": fmts.bad, "grey": fmts.total}.get(colour or "")
 
 
 def _table(book: Any, fmts: Formats, name: str, title: str, headers: Sequence[str], rows: Sequence[Row],
-           colour_columns: Sequence[int], notes: Sequence[str] = ()) -> Any:
+           notes: Sequence[str] = ()) -> Any:
     ws = book.add_worksheet(name)
     ws.write_string(0, 0, title, fmts.title)
     for i, line in enumerate(notes, start=1):
@@ -49,7 +49,7 @@ def _table(book: Any, fmts: Formats, name: str, title: str, headers: Sequence[st
         ws.set_column(j, j, _WIDTHS.get(header, 12))
     for i, row in enumerate(rows, start=top + 1):
         for j, value in enumerate(row.values):
-            fmt = _fill(fmts, row.colour) if j in colour_columns and row.colour else fmts.cell
+            fmt = _fill(fmts, row.colour_of(j)) or fmts.cell
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 ws.write_number(i, j, value, fmt)
             elif value is None or value == "":
@@ -70,7 +70,7 @@ def _table(book: Any, fmts: Formats, name: str, title: str, headers: Sequence[st
 def add_assessment_sheet(book: Any, fmts: Formats, screening: Screening) -> Any:
     """The 梯度评估 sheet: per enterprise the decisions, reasons, candidate tier and warnings."""
     return _table(book, fmts, ASSESSMENT_SHEET, "梯度评估", ASSESSMENT_HEADERS, assessment_rows(screening),
-                  (4, 6, 12), summary_lines(screening))
+                  summary_lines(screening))
 
 
 def add_reserve_sheet(book: Any, fmts: Formats, screening: Screening) -> Any:
@@ -80,14 +80,14 @@ def add_reserve_sheet(book: Any, fmts: Formats, screening: Screening) -> Any:
     notes = [f"升规储备 {s['above_scale_reserve']} 家；计划年度新增规上 {s['above_scale_new']} 家"
              + (f"，目标 {goal} 家" if goal is not None else ""),
              f"候选：符合上一梯度的条件，或未达条件均在门槛的{_margin(screening)}以内（规则集 {screening.rules}）"]
-    return _table(book, fmts, RESERVE_SHEET, "梯度储备", RESERVE_HEADERS, reserve_rows(screening), (5,), notes)
+    return _table(book, fmts, RESERVE_SHEET, "梯度储备", RESERVE_HEADERS, reserve_rows(screening), notes)
 
 
 def add_warning_sheet(book: Any, fmts: Formats, screening: Screening) -> Any:
     """The 风险预警 sheet: one row per warning, growth SMEs first, coloured by level."""
     levels = screening.summary()["warned"]
     notes = ["预警企业：" + "，".join(f"{lv} {n} 家" for lv, n in levels.items()) + "（成长型中小企业列在最前）"]
-    return _table(book, fmts, WARNING_SHEET, "风险预警", WARNING_HEADERS, warning_rows(screening), (4,), notes)
+    return _table(book, fmts, WARNING_SHEET, "风险预警", WARNING_HEADERS, warning_rows(screening), notes)
 
 
 def _margin(screening: Screening) -> str:

@@ -28,7 +28,12 @@ LEVEL_COLOURS = {"高": "red", "中": "amber", "低": "grey"}
 @dataclass(frozen=True)
 class Row:
     values: tuple[object, ...]
-    colour: str | None = None  # key of DECISION_COLOURS / LEVEL_COLOURS values
+    colour: str | None = None  # the row's colour key (a DECISION_COLOURS / LEVEL_COLOURS value)
+    cells: tuple[tuple[int, str], ...] = ()  # (column index, colour key) where a cell has its own colour
+
+    def colour_of(self, column: int) -> str | None:
+        """The colour key of one cell: its own, else None."""
+        return dict(self.cells).get(column)
 
 
 def reserve_label(a: Assessment | None) -> str:
@@ -93,7 +98,11 @@ def assessment_rows(screening: Screening) -> list[Row]:
             _missing_text(own) if own else "", _pointers(screening, own),
             e.candidate_for or "", top.value if top else "",
             "；".join(f"[{w.level.value}]{w.message}" for w in e.warnings),
-        ), DECISION_COLOURS[own.decision] if own else None))
+        ), DECISION_COLOURS[own.decision] if own else None, tuple(
+            (column, colour) for column, colour in (
+                (4, DECISION_COLOURS[own.decision] if own else None),
+                (6, DECISION_COLOURS[up.decision] if up else None),
+                (12, LEVEL_COLOURS[top.value] if top else None)) if colour)))
     return rows
 
 
@@ -108,7 +117,8 @@ def reserve_rows(screening: Screening) -> list[Row]:
         a = e.assessment(target)
         rows.append(Row((e.uscc, e.name, e.centre, e.tier, target, reserve_label(a), _failed_text(a) if a else "",
                          _missing_text(a) if a else "", "是" if e.above_scale_new else ""),
-                        DECISION_COLOURS[a.decision] if a else None))
+                        DECISION_COLOURS[a.decision] if a else None,
+                        ((5, DECISION_COLOURS[a.decision]),) if a else ()))
     for e in screening.enterprises:
         if e.above_scale_new and e.uscc not in listed and not e.candidate_for:
             rows.append(Row((e.uscc, e.name, e.centre, e.tier, "", "", "", "", "是")))
@@ -120,8 +130,9 @@ def warning_rows(screening: Screening) -> list[Row]:
     rows = []
     for e in screening.enterprises:
         for w in e.warnings:
-            rows.append(Row((e.uscc, e.name, e.centre, e.tier, w.level.value, w.code, w.message),
-                            LEVEL_COLOURS[w.level.value]))
+            colour = LEVEL_COLOURS[w.level.value]
+            rows.append(Row((e.uscc, e.name, e.centre, e.tier, w.level.value, w.code, w.message), colour,
+                            ((4, colour),)))
     return rows
 
 
