@@ -10,10 +10,14 @@ over a full workbook, which an upload's answer should not wait for).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import queue
 import secrets
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,9 +82,9 @@ def mark(job: MarkJob) -> bool:
     return write_marked(job.path, job.target, check_file(job.path, job.plan, job.as_of))
 
 
-# Uploads examined at once: more would only queue for the same cores (and each worker can take
-# up to the isolation's memory cap).
-_SLOTS = threading.BoundedSemaphore(4)
+# Marked copies written at once: more would only queue for the same cores (and each worker can
+# take up to the isolation's memory cap).
+_SLOTS = threading.BoundedSemaphore(2)
 
 
 def _isolated(fn: Any, job: Any) -> Any:
@@ -91,8 +95,51 @@ def _isolated(fn: Any, job: Any) -> Any:
     raise AssertionError("run_isolated yields one result per item")
 
 
+class _Batches:
+    """Uploads that arrive together are examined together: one ``run_isolated`` over the batch,
+    whose worker processes start once and take the files in turn (one per core), so a burst of
+    46 centres pays for one pool, not 46. A worker crash still costs only the file that caused it
+    (run_isolated retries what was in flight one at a time)."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self._waiting: queue.SimpleQueue[tuple[Job, Future[Any]]] = queue.SimpleQueue()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def examine(self, job: Job) -> Any:
+        """``examine(job)`` or a Crashed, once the batch it joined has run."""
+        done: Future[Any] = Future()
+        self._waiting.put((job, done))
+        with self._lock:
+            if not self._started:  # a daemon thread: it must not keep the server from stopping
+                threading.Thread(target=self._loop, name="tidu-examine", daemon=True).start()
+                self._started = True
+        return done.result()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._waiting.get()]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    batch.append(self._waiting.get_nowait())
+            pending = {id(job): done for job, done in batch}
+            try:
+                for job, result in run_isolated(examine, [job for job, _ in batch], self.workers):
+                    pending.pop(id(job)).set_result(result)
+            except Exception as exc:  # the pool itself failed: every upload of the batch says so
+                for done in pending.values():
+                    done.set_exception(exc)
+            for done in pending.values():
+                if not done.done():
+                    done.set_exception(RuntimeError("examination lost"))
+
+
+_BATCHES = _Batches()
+
+
 def _examine_isolated(job: Job) -> Examined:
-    result = _isolated(examine, job)
+    result = _BATCHES.examine(job)
     if isinstance(result, Crashed):
         crash = finding("file-unsafe", reason=result.reason)
         return Examined(SubmissionReport(file=job.path, findings=[crash]), crash.message)
