@@ -58,14 +58,15 @@ ROSTER = EntrySheet(
         Column("name", "企业名称", "text", True, 30, "营业执照上的企业全称"),
         Column("tier", "培育梯度", "list", True, 16, "从下拉列表选择企业所属培育梯度"),
         Column("prefecture", "所属州市", "list", False, 12, "从下拉列表选择企业所在州市"),
-        Column("county", "所属县区", "text", False, 12),
-        Column("industry", "行业", "text", False, 14),
+        Column("county", "所属县区", "list", False, 12, "先选所属州市，再从下拉列表选择县（市、区）"),
+        Column("industry", "行业", "list", False, 14,
+               "按《国民经济行业分类》GB/T 4754-2017 选择门类；工业企业选到大类（如 C39）"),
         Column("revenue", "上年营业收入(万元)", "amount", False, 14, "单位：万元，填数字"),
         Column("main_revenue", "上年主营业务收入(万元)", "amount", False, 14, "单位：万元，填数字"),
         Column("revenue_growth", "营业收入增长率(%)", "signed_percent", False, 12,
-               "填百分数的数字部分，如 12.5 表示 12.5%"),
+               "填百分数，如 12.5 或 12.5%，都表示 12.5%；下降填负数"),
         Column("rd_expense", "研发费用(万元)", "amount", False, 12, "单位：万元，填数字"),
-        Column("rd_staff_share", "研发人员占比(%)", "percent", False, 12, "0–100 之间的数字，如 15 表示 15%"),
+        Column("rd_staff_share", "研发人员占比(%)", "percent", False, 12, "0–100 之间，如 15 或 15%，都表示 15%"),
         Column("employees", "从业人员(人)", "count", False, 10, "不小于0的整数"),
         Column("contact", "联系人", "text", False, 10),
         Column("phone", "联系电话", "code", False, 14),
@@ -85,7 +86,7 @@ ACTIVITY = EntrySheet(
         Column("tier", "服务梯度", "list", True, 16, "本场活动服务的培育梯度"),
         Column("content", "服务内容", "list", False, 24, "先选服务类别和服务梯度，再从附表1的服务内容中选择"),
         Column("name", "活动名称", "text", True, 30, "活动的完整名称"),
-        Column("form", "服务形式", "list", False, 12),
+        Column("form", "服务形式", "list", False, 12, "从下拉列表选择服务形式（如 政策宣讲会、一对一服务）"),
         Column("enterprises", "服务企业数", "count", False, 10, "本场服务的企业户数，不小于0的整数"),
         Column("attendees", "参与人次", "count", False, 10, "不小于0的整数"),
         Column("partner", "合作机构", "text", False, 16),
@@ -202,6 +203,12 @@ NAME_TIERS = "tidu_tiers"
 NAME_CATEGORIES = "tidu_categories"
 NAME_FORMS = "tidu_forms"
 NAME_PREFECTURES = "tidu_prefectures"
+NAME_INDUSTRIES = "tidu_industries"
+
+
+def county_list_name(prefecture_index: int) -> str:
+    """Defined name of the county-level divisions of one prefecture (1-based, plan order)."""
+    return f"tidu_county_{prefecture_index}"
 
 
 def content_list_name(category_index: int, tier_index: int) -> str:

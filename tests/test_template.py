@@ -50,7 +50,12 @@ def test_contract_headers_use_ascii_parentheses():
         ("培育企业", "D", "list", c.NAME_PREFECTURES, "warning"),
         ("培育企业", "A", "custom", "AND(LEN(A2)=18,COUNTIF(tidu_roster_uscc,A2)=1)", None),
         ("培育企业", "G", "decimal", "0", None),
-        ("培育企业", "K", "decimal", "0", None),
+        ("培育企业", "K", "custom",
+         'AND(ISNUMBER(--SUBSTITUTE(SUBSTITUTE(TRIM(K2),"％",""),"%","")),'
+         '--SUBSTITUTE(SUBSTITUTE(TRIM(K2),"％",""),"%","")>=0,--SUBSTITUTE(SUBSTITUTE(TRIM(K2),"％",""),"%","")<=100)',
+         None),
+        ("培育企业", "E", "list", 'INDIRECT("tidu_county_"&MATCH($D2,tidu_prefectures,0))', "warning"),
+        ("培育企业", "F", "list", c.NAME_INDUSTRIES, "warning"),
         ("培育企业", "L", "whole", "0", None),
         ("服务活动", "A", "custom", "COUNTIF(tidu_activity_id,A2)=1", None),
         ("服务活动", "C", "list", c.NAME_CATEGORIES, "warning"),
@@ -192,3 +197,27 @@ def test_cli_template_all(tmp_path, plan):
 def test_cli_template_one(tmp_path, capsys):
     assert main(["template", "--centre", KUNMING, "-o", str(tmp_path)]) == 0
     assert [p.name for p in tmp_path.iterdir()] == [f"{KUNMING}_2021年企业梯度培育台账.xlsx"]
+
+
+def test_template_two_guidance(book, plan):
+    """What template 2.0 adds for the clerk (issue 10): prompts, lists, cover fields, protection."""
+    activity = _validations(book[c.ACTIVITY.name])
+    assert activity["G"].prompt  # 服务形式 has an input prompt
+    names = book.defined_names
+    assert c.county_list_name(1) in names and c.NAME_INDUSTRIES in names
+    counties = {label: i for i, label in enumerate(plan.prefectures, start=1)}
+    _, ref = next(iter(names[c.county_list_name(counties["昆明市"])].destinations))
+    ws = book[c.LISTS]
+    kunming = [cell.value for row in ws[ref.replace("$", "")] for cell in row]
+    assert len(kunming) == 14 and "五华区" in kunming and "安宁市" in kunming
+    # 创业服务 is not offered to 国家级 (附表1 "/"): no content list to choose "/" from
+    startup = plan.category_labels.index("创业服务") + 1
+    assert c.content_list_name(startup, 1) not in names
+    assert c.content_list_name(startup, plan.tier_labels.index("小微企业") + 1) in names
+    cover = [row[0].value for row in book[c.COVER].iter_rows()]
+    assert {"填报人", "审核人", "联系电话", "填报日期"} <= set(cover)
+    assert book[c.PROGRESS].protection.sheet
+    assert book.security is not None and book.security.lockStructure
+    assert book[c.PROGRESS]["A1"].value.startswith(KUNMING)
+    assert c.TEMPLATE_VERSION == "2.0"
+

@@ -65,6 +65,22 @@ def check_digit_ok(code: str) -> str:
     return f'IF(MID("{CHARSET}",MOD(31-MOD({total},31),31)+1,1)=RIGHT({code},1),1,0)'
 
 
+USCC_POSITIONS, USCC_WEIGHTS = "tidu_uscc_positions", "tidu_uscc_weights"
+
+
+def check_digit_by_names(code: str) -> str:
+    """:func:`check_digit_ok` with the array constants behind defined names, for conditional
+    formats (which may not hold array constants themselves)."""
+    total = f'SUMPRODUCT((FIND(MID({code},{USCC_POSITIONS},1),"{CHARSET}")-1)*{USCC_WEIGHTS})'
+    return f'IF(LEN({code})<>18,0,IF(MID("{CHARSET}",MOD(31-MOD({total},31),31)+1,1)=RIGHT({code},1),1,0))'
+
+
+def define_uscc_names(book: Any) -> None:
+    """The positions 1–17 and GB 32100 weights as named array constants."""
+    book.define_name(USCC_POSITIONS, "={" + ",".join(str(i) for i in range(1, 18)) + "}")
+    book.define_name(USCC_WEIGHTS, "={" + ",".join(str(w) for w in WEIGHTS) + "}")
+
+
 def _clean(ref: str) -> str:
     """What the engine's clean_code does that matters here: no spaces, upper case."""
     return f'UPPER(SUBSTITUTE({ref}," ",""))'
@@ -166,6 +182,7 @@ def build_calc(book: Any, plan: Plan) -> None:
     workbook is closed), the lookup tables on ``_lists``, and the defined names."""
     ws = book.add_worksheet(c.CALC)
     ws.hide()
+    define_uscc_names(book)
     names: Mapping[str, tuple[int, int]] = {
         ACT_COUNTED: (_ACT + 3, ACTIVITY.capacity), ACT_TIER: (_ACT + 4, ACTIVITY.capacity),
         ACT_VISITS: (_ACT + 5, ACTIVITY.capacity), ACT_SORT: (_ACT + 6, ACTIVITY.capacity),

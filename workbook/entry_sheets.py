@@ -14,6 +14,7 @@ from typing import Any
 from tidu.schemas import contract as c
 from tidu.schemas.contract import Column, EntrySheet
 from tidu.schemas.plan import Plan
+from tidu.workbook.calc_sheet import OFFER, OFFER_NAMES, check_digit_by_names
 from tidu.workbook.xl import Formats, col_letter, sheet_ref, write_value
 
 _NUMBER_RULES: dict[str, dict[str, Any]] = {
@@ -21,17 +22,20 @@ _NUMBER_RULES: dict[str, dict[str, Any]] = {
               "error_message": "请填写不小于0的整数。"},
     "amount": {"validate": "decimal", "criteria": ">=", "value": 0,
                "error_message": "请填写不小于0的数字（单位：万元）。"},
-    "percent": {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-                "error_message": "请填写0到100之间的数字，如 15 表示 15%。"},
-    "signed_percent": {"validate": "decimal", "criteria": "between", "minimum": -100, "maximum": 100000,
-                       "error_message": "请填写百分数的数字部分，如 12.5 表示增长12.5%，下降填负数。"},
+}
+
+# Percent columns are text cells, so "34.1%" stays 34.1% as typed (a number cell would turn it into
+# 0.341); the engine reads "34.1", "34.1%" and 34.1 alike. The validation checks the number inside.
+_PERCENT_RULES: dict[str, tuple[int, int, str]] = {
+    "percent": (0, 100, "请填写0到100之间的数，如 15 或 15%。"),
+    "signed_percent": (-100, 100000, "请填写百分数，如 12.5 或 12.5%（增长12.5%），下降填负数。"),
 }
 
 
 def _column_format(column: Column, fmts: Formats) -> Any:
     return {
         "code": fmts.code, "date": fmts.date, "count": fmts.int, "amount": fmts.amount,
-        "percent": fmts.number, "signed_percent": fmts.number,
+        "percent": fmts.code, "signed_percent": fmts.code,
     }.get(column.kind, fmts.text)
 
 
@@ -41,6 +45,11 @@ def _validation(sheet: EntrySheet, column: Column, plan: Plan) -> dict[str, Any]
     rule: dict[str, Any] | None = None
     if column.kind in _NUMBER_RULES:
         rule = dict(_NUMBER_RULES[column.kind])
+    elif column.kind in _PERCENT_RULES:
+        low, high, message = _PERCENT_RULES[column.kind]
+        number = f'--SUBSTITUTE(SUBSTITUTE(TRIM({first}),"％",""),"%","")'
+        rule = {"validate": "custom", "value": f"=AND(ISNUMBER({number}),{number}>={low},{number}<={high})",
+                "error_message": message}
     elif column.kind == "date":
         rule = {"validate": "date", "criteria": "between",
                 "minimum": dt.date(plan.year, 1, 1), "maximum": dt.date(plan.year, 12, 31),
@@ -65,6 +74,14 @@ def _validation(sheet: EntrySheet, column: Column, plan: Plan) -> dict[str, Any]
     elif column.key == "prefecture":
         rule = {"validate": "list", "source": f"={c.NAME_PREFECTURES}", "error_type": "warning",
                 "error_message": "请从下拉列表选择州市。"}
+    elif column.key == "county":
+        pref = col_letter(sheet.columns.index(sheet.column("prefecture")))
+        rule = {"validate": "list", "error_type": "warning",
+                "source": f'=INDIRECT("tidu_county_"&MATCH(${pref}2,{c.NAME_PREFECTURES},0))',
+                "error_message": "该县区不在所选州市的县级行政区划中，确认无误可继续。"}
+    elif column.key == "industry":
+        rule = {"validate": "list", "source": f"={c.NAME_INDUSTRIES}", "error_type": "warning",
+                "error_message": "请从下拉列表选择行业（GB/T 4754-2017）。"}
     elif column.key == "form":
         rule = {"validate": "list", "source": f"={c.NAME_FORMS}", "error_type": "warning",
                 "error_message": "请从下拉列表选择服务形式。"}
@@ -87,6 +104,26 @@ def _validation(sheet: EntrySheet, column: Column, plan: Plan) -> dict[str, Any]
     return rule
 
 
+def _marks(ws: Any, sheet: EntrySheet, fmts: Formats) -> None:
+    """Conditional formats the clerk sees at once: a credit code with a wrong GB 32100 check
+    character (red), and a 服务类别 that 附表1 does not offer to the session's tier (red)."""
+    last = sheet.capacity
+    red = fmts.bad
+    if any(col.key == "uscc" for col in sheet.columns):
+        j = sheet.columns.index(sheet.column("uscc"))
+        cell = f"${col_letter(j)}2"
+        code = f'UPPER(SUBSTITUTE({cell}," ",""))'
+        ws.conditional_format(1, j, last, j, {"type": "formula", "format": red, "criteria":
+                              f'=AND({cell}<>"",IFERROR({check_digit_by_names(code)},0)=0)'})
+    if sheet.key == "activity":
+        cat = col_letter(sheet.columns.index(sheet.column("category")))
+        tier = col_letter(sheet.columns.index(sheet.column("tier")))
+        j = sheet.columns.index(sheet.column("category"))
+        ws.conditional_format(1, j, last, j, {"type": "formula", "format": red, "criteria":
+                              f'=IFERROR(INDEX({OFFER},MATCH(TRIM(${cat}2),{OFFER_NAMES},0),'
+                              f'MATCH(TRIM(${tier}2),{c.NAME_TIERS},0))=0,FALSE)'})
+
+
 def build_entry_sheet(book: Any, sheet: EntrySheet, plan: Plan, fmts: Formats,
                       rows: Sequence[Sequence[Any]] = ()) -> Any:
     """Add one entry sheet: headers in row 1, validations over its capacity, optional rows."""
@@ -100,12 +137,18 @@ def build_entry_sheet(book: Any, sheet: EntrySheet, plan: Plan, fmts: Formats,
             ws.data_validation(1, j, last, j, rule)
         book.define_name(sheet.range_name(column.key), "=" + sheet_ref(sheet.name, 1, j, last, j))
     book.define_name(sheet.table_name, "=" + sheet_ref(sheet.name, 0, 0, last, len(sheet.columns) - 1))
+    _marks(ws, sheet, fmts)
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, 0, len(sheet.columns) - 1)
-    ws.set_landscape()
+    # Printing: the roster is wide, so it takes two pages across rather than shrinking to 6 pt;
+    # the three-column sign-in list prints upright.
+    if sheet.key == "signin":
+        ws.set_portrait()
+    else:
+        ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(2 if len(sheet.columns) > 13 else 1, 0)
     ws.repeat_rows(0)
     for i, values in enumerate(rows, start=1):
         for j, value in enumerate(values[: len(sheet.columns)]):

@@ -7,6 +7,7 @@ from typing import Any
 
 from tidu.schemas import contract as c
 from tidu.schemas.plan import Plan, TierRuleSet
+from tidu.schemas.reference import counties, industries
 from tidu.workbook.calc_sheet import build_lookup_tables
 from tidu.workbook.xl import Formats, sheet_ref
 
@@ -74,7 +75,9 @@ def build_annex2(book: Any, plan: Plan, fmts: Formats) -> None:
         ws.write_string(i, n + 1, r.deadline, fmts.cell_center)
         ws.write_string(i, n + 2, r.responsible, fmts.cell_center)
         ws.set_row(i, 64)
-    ws.write_string(len(plan.annex2) + 3, 0, f"注：全年完成 = {plan.year}年12月31日前完成。", fmts.note)
+    # Merged across the table, so the note prints whole instead of being cut at the first column.
+    ws.merge_range(len(plan.annex2) + 3, 0, len(plan.annex2) + 3, n + 2,
+                   f"注：全年完成 = {plan.year}年12月31日前完成。", fmts.note)
     ws.freeze_panes(2, 1)
     _print_setup(ws, landscape=True)
     ws.protect("", _READ_ONLY)
@@ -86,13 +89,13 @@ def build_annex3(book: Any, plan: Plan, fmts: Formats, unit: str | None) -> None
     ws.merge_range(0, 0, 0, 2 * n, f"附表3  {plan.year}年企业梯度培育任务安排表", fmts.subtitle)
     ws.merge_range(1, 0, 2, 0, "中心及平台", fmts.header)
     for i, tier in enumerate(plan.tiers):
-        note = f"\n（{plan.annex3.national_note}）" if tier.label in plan.provincial_centre.tiers else ""
-        ws.merge_range(1, 1 + 2 * i, 1, 2 + 2 * i, f"{tier.label}{note}", fmts.header)
+        ws.merge_range(1, 1 + 2 * i, 1, 2 + 2 * i, printed_tier_header(plan, tier.label), fmts.header)
         ws.write_string(2, 1 + 2 * i, "目标企业家数", fmts.header)
         ws.write_string(2, 2 + 2 * i, "服务场次", fmts.header)
-    ws.set_row(1, 32)
+    ws.set_row(1, 48)
+    ws.set_row(2, 30)
     ws.set_column(0, 0, 30)
-    ws.set_column(1, 2 * n, 9)
+    ws.set_column(1, 2 * n, 10)
     for r, u in enumerate(plan.annex3.units, start=3):
         own = u.name == unit
         ws.write_string(r, 0, u.name, fmts.highlight if own else fmts.cell)
@@ -103,10 +106,31 @@ def build_annex3(book: Any, plan: Plan, fmts: Formats, unit: str | None) -> None
     for j, value in enumerate(plan.annex3.totals, start=1):
         ws.write(total_row, j, _quota_text(value), fmts.total)
     if unit:
-        ws.merge_range(total_row + 2, 0, total_row + 2, 2 * n, f"黄色底纹为本单位所报行：{unit}", fmts.note)
+        ws.merge_range(total_row + 2, 0, total_row + 2, 2 * n, f"黄色底纹为本单位所在行：{unit}", fmts.note)
+        _own_row_lookup(ws, total_row + 3, unit, len(plan.annex3.units), n, fmts)
     ws.freeze_panes(3, 1)
     _print_setup(ws, landscape=True)
     ws.protect("", _READ_ONLY)
+
+
+def _own_row_lookup(ws: Any, row: int, unit: str, units: int, n: int, fmts: Formats) -> None:
+    """本单位所在行 again, looked up by formula (INDEX/MATCH on the unit's name), so the figures
+    the workbook judges against can be traced to the annex without Python."""
+    ws.write_string(row, 0, "本单位指标（公式查找）", fmts.label)
+    name_range = f"$A$4:$A${3 + units}"
+    for j in range(1, 2 * n + 1):
+        col = chr(ord("A") + j)
+        ws.write_formula(row, j, f'=INDEX({col}$4:{col}${3 + units},MATCH("{unit}",{name_range},0))',
+                         fmts.cell_int)
+
+
+def printed_tier_header(plan: Plan, label: str) -> str:
+    """附表3's column head as the plan prints it: "35户国家级专精特新“小巨人”企业（协同省中心）"."""
+    tier = plan.tier(label)
+    if tier is None or label not in plan.provincial_centre.tiers:
+        return label
+    name = label.replace("小巨人", "专精特新“小巨人”企业") if label.endswith("小巨人") else label
+    return f"{tier.population}户{name}\n（{plan.annex3.national_note}）"
 
 
 def build_cover(book: Any, plan: Plan, fmts: Formats, centre: str, unit: str | None) -> None:
@@ -133,9 +157,21 @@ def build_cover(book: Any, plan: Plan, fmts: Formats, centre: str, unit: str | N
         "5. 安装了“企业梯度培育”加载项的电脑：点击功能区的“校验”“汇总”“差距”，再“导出上报”。",
         "6. 附表1–3为计划原文，只读。请勿改动工作表名称和第1行表头。",
     ]
-    ws.write_string(8, 0, "使用说明", fmts.subtitle)
-    for i, text in enumerate(steps, start=9):
+    entry = book.add_format({"font_name": "等线", "border": 1, "bg_color": "#FFFFE0", "valign": "vcenter"})
+    entry_date = book.add_format({"font_name": "等线", "border": 1, "bg_color": "#FFFFE0", "valign": "vcenter",
+                                  "num_format": "yyyy-mm-dd", "align": "left"})
+    for i, (label, prompt) in enumerate((("填报人", "填写本台账的人员姓名"), ("审核人", "本单位负责审核的人员姓名"),
+                                         ("联系电话", "填报人的联系电话"), ("填报日期", "如 2021-12-31")), start=7):
+        ws.write_string(i, 0, label, fmts.label)
+        ws.write_blank(i, 1, None, entry_date if label == "填报日期" else entry)
+        rule = {"validate": "date", "criteria": ">", "value": dt.date(2000, 1, 1), "error_message": "请填写日期。"} \
+            if label == "填报日期" else {"validate": "any"}
+        ws.data_validation(i, 1, i, 1, {**rule, "input_title": label, "input_message": prompt})
+    ws.write_string(12, 0, "使用说明", fmts.subtitle)
+    for i, text in enumerate(steps, start=13):
         ws.write_string(i, 1, text, fmts.wrap)
+    ws.write_string(13 + len(steps), 1, "黄色底纹的格子供填写；《完成情况》和附表1–3受保护（无密码，"
+                    "仅防误改：审阅 → 撤消工作表保护）。工作表不能增删改名。", fmts.note)
     ws.fit_to_pages(1, 1)
     ws.activate()
 
@@ -148,10 +184,17 @@ def build_lists(book: Any, plan: Plan, fmts: Formats) -> None:
         (c.NAME_CATEGORIES, "服务类别", plan.category_labels),
         (c.NAME_FORMS, "服务形式", list(plan.service_forms)),
         (c.NAME_PREFECTURES, "州市", list(plan.prefectures)),
+        (c.NAME_INDUSTRIES, "行业（GB/T 4754-2017）", industries()),
     ]
+    known = counties()
+    for pi, prefecture in enumerate(plan.prefectures, start=1):
+        columns.append((c.county_list_name(pi), f"{prefecture}县区", known.get(prefecture) or [prefecture]))
     for ci, category in enumerate(plan.category_labels, start=1):
         for ti, tier in enumerate(plan.tier_labels, start=1):
-            items = list(plan.content_items(category, tier)) or ["/"]
+            # A category 附表1 does not offer to the tier ("/") has no content to choose: no list.
+            if plan.session_quota(category, tier) is None:
+                continue
+            items = list(plan.content_items(category, tier)) or [category]
             columns.append((c.content_list_name(ci, ti), f"{category}|{tier}", items))
     for j, (name, header, values) in enumerate(columns):
         ws.write_string(0, j, header, fmts.header)
