@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -27,7 +27,7 @@ from tidu.engine.rollup import Tally, decide_tiers, progress, resolve_as_of, tie
 from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE, finding
 from tidu.schemas.entries import Meta
-from tidu.schemas.findings import Finding
+from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan, Plan
 from tidu.schemas.results import SubmissionReport, TierProgress
 
@@ -49,6 +49,8 @@ class FileOutcome:
     tally: Tally | None = None
     sha256: str = ""
     mtime: float = 0.0
+    #: (severity, code) → how many findings this file has; always complete, whatever is listed
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +86,20 @@ class Consolidation:
     findings: list[Finding]
     provincial_centre: list[TierProgress] | None = None
     reports: dict[str, SubmissionReport] = field(default_factory=dict)  # used files
+    #: per 附表3 unit: (category, tier) → counted sessions (分类完成 per unit)
+    unit_by_category: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    #: file (as shown) → (severity, code) → count; complete even when ``findings`` lists only some
+    finding_counts: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    #: False when ``findings`` holds only the first errors and warnings of each file (a quick run)
+    complete: bool = True
+    #: per used centre: the progress of its previous version in the folder (what changed since)
+    previous: dict[str, SubmissionReport] = field(default_factory=dict)
+    #: distinct enterprises on the valid rosters, per tier (decided as for those served)
+    roster_by_tier: dict[str, int] = field(default_factory=dict)
+    #: the provincial centre's own sessions and enterprises (its targets are the province's, 协同)
+    provincial_own: list[TierProgress] | None = None
+    #: file as shown → its real path (names that are not UTF-8 are shown decoded)
+    paths: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,18 +115,31 @@ class Consolidation:
         }
 
 
-def read_one(path: str, plan: LoadedPlan, as_of: dt.date) -> FileOutcome:
-    """Read, validate and tally one file (runs in a worker process)."""
+#: A quick run (``detail=False``) lists this many errors and warnings per file; counts stay complete.
+LISTED_PER_FILE = 100
+
+
+def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True) -> FileOutcome:
+    """Read, validate and tally one file (runs in a worker process).
+
+    With ``detail`` False only the first errors and warnings travel back to the main process
+    (with complete counts), so the cost of a finding there is a count, not a row.
+    """
     submission, findings = read_submission(path)
     report, counts = check_read(submission, findings, display_name(path), plan, as_of)
+    tallied = Counter((f.severity.value, f.code) for f in report.findings)
+    if not detail:
+        listed = sorted((f for f in report.findings if f.severity is not Severity.INFO),
+                        key=lambda f: f.severity is not Severity.ERROR)[:LISTED_PER_FILE]
+        report = replace(report, findings=listed)
     if submission is None:
-        return FileOutcome(path, report)
+        return FileOutcome(path, report, counts=dict(tallied))
     try:
         digest, mtime = _fingerprint(path)
     except OSError:  # gone since it was read: nothing to order it by, it cannot be used
         gone = finding("file-unreadable", file=display_name(path), reason="文件在汇总过程中被删除或移走")
         return FileOutcome(path, SubmissionReport(file=display_name(path), findings=[gone]))
-    return FileOutcome(path, report, submission.meta, submission.saved_at, counts, digest, mtime)
+    return FileOutcome(path, report, submission.meta, submission.saved_at, counts, digest, mtime, dict(tallied))
 
 
 def _fingerprint(path: str) -> tuple[str, float]:
@@ -189,8 +218,13 @@ def _name_claims_other(path: str, centre: str, registry: set[str]) -> str | None
 
 def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None,
                 exclude: tuple[Path, ...] = (), workers: int | None = None,
-                on_file: Callable[[str], None] | None = None, now: dt.datetime | None = None) -> Consolidation:
-    """Consolidate every entry under ``directory``; nothing in it is modified or followed out of it."""
+                on_file: Callable[[str], None] | None = None, now: dt.datetime | None = None,
+                detail: bool = True) -> Consolidation:
+    """Consolidate every entry under ``directory``; nothing in it is modified or followed out of it.
+
+    ``detail`` False keeps only the first errors and warnings of each file (complete counts):
+    the report's 问题清单 needs no more, and every finding is in the feedback files.
+    """
     plan = plan or load_plan()
     the_plan = plan.plan
     day = resolve_as_of(as_of, the_plan.year)
@@ -206,11 +240,12 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
                 on_file(entry.path)
         else:
             to_read.append(entry.path)
-    worker = partial(read_one, plan=plan, as_of=day)
+    worker = partial(read_one, plan=plan, as_of=day, detail=detail)
     registry = set(the_plan.centre_names())
     newest: dict[str, tuple[_Version, FileOutcome]] = {}  # centre → its newest version so far
     older: dict[str, list[tuple[FileOutcome, str]]] = defaultdict(list)  # superseded, with why
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
+    counts: dict[str, dict[tuple[str, str], int]] = {}  # likewise, complete counts by file
     notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
     for path, outcome in run_isolated(worker, to_read, workers):
         shown = display_name(path)
@@ -222,6 +257,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             continue
         reason = _rejection(outcome, registry)
         meta = outcome.meta
+        counts[path] = outcome.counts
         if reason:
             statuses[path] = FileStatus(shown, REJECTED, meta.centre if meta else None, None, reason)
             findings[path] = _with_file(outcome.report.findings, shown)
@@ -235,13 +271,17 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
                 older[meta.centre].append((_drop_detail(current[1], findings),
                                            _superseded_reason(outcome, version, current[0])))
                 notes.pop(current[1].file, None)
+                counts.pop(current[1].file, None)
             newest[meta.centre] = (version, outcome)
             findings[path] = _with_file(outcome.report.findings, shown) + extra
+            for f in extra:
+                counts[path][(f.severity.value, f.code)] = counts[path].get((f.severity.value, f.code), 0) + 1
             if note:
                 notes[path] = note
         else:
             older[meta.centre].append((_drop_detail(outcome, findings),
                                        _superseded_reason(current[1], current[0], version)))
+            counts.pop(path, None)
 
     used = [outcome for _, outcome in newest.values()]
     for centre, (_, outcome) in newest.items():
@@ -253,7 +293,15 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             statuses[old.file] = FileStatus(display_name(old.file), SUPERSEDED, centre, unit, why,
                                             old.meta.exported_at if old.meta else None, old.saved_at)
     ordered = [f for path in to_read for f in findings.get(path, ())]
-    return _assemble(plan, day, [statuses[e.path] for e in entries], used, ordered)
+    result = _assemble(plan, day, [statuses[e.path] for e in entries], used, ordered)
+    result.finding_counts = {display_name(path): dict(c) for path, c in counts.items()}
+    result.paths = {display_name(e.path): e.path for e in entries}
+    result.complete = detail
+    for centre in newest:
+        versions = sorted(older[centre], key=lambda o: o[0].saved_at or dt.datetime.min)
+        if versions:
+            result.previous[centre] = versions[-1][0].report
+    return result
 
 
 def _version_findings(outcome: FileOutcome, shown: str, centre: str, registry: set[str],
@@ -286,10 +334,14 @@ def _with_file(findings: list[Finding], path: str) -> list[Finding]:
 
 
 def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> FileOutcome:
-    """A superseded version keeps only what 报送情况 shows (memory stays bounded by centres)."""
+    """A superseded version keeps only what 报送情况 and the change note show: its progress and
+    its finding counts (memory stays bounded by the number of centres, not of files)."""
     findings.pop(outcome.file, None)
-    return FileOutcome(outcome.file, SubmissionReport(file=outcome.report.file), outcome.meta, outcome.saved_at,
-                       None, outcome.sha256, outcome.mtime)
+    summary = SubmissionReport(file=outcome.report.file, centre=outcome.report.centre, as_of=outcome.report.as_of,
+                               progress=outcome.report.progress,
+                               stats={f"{severity}s": n for severity in ("error", "warning", "info")
+                                      if (n := sum(v for (s, _), v in outcome.counts.items() if s == severity))})
+    return FileOutcome(outcome.file, summary, outcome.meta, outcome.saved_at, None, outcome.sha256, outcome.mtime)
 
 
 def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
@@ -314,6 +366,8 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
     units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan, day, tiers)
              for u in the_plan.annex3.units}
     centres_used = {o.meta.centre for o in used if o.meta}
+    roster_tiers = Counter(min(claims.values(), key=the_plan.tier_rank) if code not in the_plan.registry
+                           else the_plan.registry[code] for code, claims in province.roster.items())
     by_category = [{"category": cat, "tier": tier, "sessions": province.by_category[(cat, tier)],
                     "quota": the_plan.session_quota(cat, tier)}
                    for cat in the_plan.category_labels for tier in the_plan.tier_labels]
@@ -324,9 +378,14 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
         province=progress(province, the_plan.province_targets(), the_plan, day, tiers),
         by_category=by_category, duplicates=_duplicates(claims, province, the_plan),
         findings=findings + _conflicts(province, the_plan),
-        provincial_centre=None if provincial is None else progress(
-            provincial, the_plan.targets(None), the_plan, day, tiers),
+        # 协同省中心: the provincial centre's targets are the province's and are met together with
+        # the units, so its row shows the province's figures; its own work is provincial_own.
+        provincial_centre=progress(province, the_plan.targets(None), the_plan, day, tiers),
+        provincial_own=None if provincial is None else progress(
+            provincial, the_plan.targets(None), the_plan, day, tiers, pace=False),
         reports={o.file: o.report for o in used},
+        unit_by_category={u: dict(t.by_category) for u, t in by_unit.items()},
+        roster_by_tier=dict(roster_tiers),
     )
 
 

@@ -37,3 +37,18 @@ def kunming_book(plan_report, built_dir) -> Path:
     """The blank workbook of the Kunming prefecture centre."""
     path = built_dir / workbook_filename(plan_report.plan, KUNMING)
     return build_workbook(path, KUNMING, plan_report)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`tidu demo` once per test session, and a `tidu consolidate --json` of its submissions."""
+    from tidu.engine.cli.main import main
+
+    base = tmp_path_factory.mktemp("demo")
+    out = base / "demo"
+    assert main(["demo", "-o", str(out), "--as-of", "2021-09-30"]) == 0
+    report, js = base / "again.xlsx", base / "demo.json"
+    assert main(["consolidate", str(out / "报送台账"), "-o", str(report), "--as-of", "2021-09-30",
+                 "--json", str(js)]) == 0
+    return {"out": out, "submissions": out / "报送台账", "report": report, "json": js,
+            "demo_report": out / "全省汇总_2021.xlsx"}

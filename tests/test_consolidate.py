@@ -81,15 +81,18 @@ def test_missing_and_duplicates(result, plan_report):
 def test_report_workbook(tmp_path, result):
     path = write_report(result, tmp_path / "全省汇总.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["全省汇总", "分类完成", "任务清单", "问题清单", "报送情况", "重复企业", "图表"]
+    assert book.sheetnames == ["总览", "全省汇总", "分类完成", "任务清单", "问题清单", "报送情况", "重复企业", "图表"]
     ws = book["全省汇总"]
-    row = next(r for r in ws.iter_rows(min_row=6, values_only=True) if r[0] == KM_UNIT)
-    above = row[1 + 9 * 2: 1 + 9 * 3]  # the 规上工业企业 block
-    assert above[:2] == (140, 1) and above[4:6] == (2, 2) and above[8] == "正常"
+    row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == KM_UNIT and r[1] == "规上工业企业")
+    # 目标企业, 服务企业 … 目标场次, 服务场次 … 进度
+    assert row[2:4] == (140, 1) and row[6:8] == (2, 2) and row[11] == "正常"
     files = book["报送情况"]
     listed = [r[0] for r in files.iter_rows(min_row=4, max_row=3 + len(result.files), values_only=True)]
     assert sorted(listed) == sorted(Path(f.file).name for f in result.files)
-    assert book["问题清单"].max_row == len(result.findings) + 1
+    issues = [r for r in book["问题清单"].iter_rows(min_row=4, values_only=True)]
+    listed = [r for r in issues[:issues.index(next(r for r in issues if r[0] is None))]]
+    assert len(listed) == sum(1 for f in result.findings if f.severity.value != "info")
+    assert all(r[0] in ("错误", "警告") for r in listed)  # no info row one by one
     with zipfile.ZipFile(path) as zf:
         assert {"xl/charts/chart1.xml", "xl/charts/chart2.xml"} <= set(zf.namelist())
     assert not list(tmp_path.glob(".~tidu-*"))  # no temporary left behind
@@ -178,5 +181,5 @@ def test_two_consolidations_writing_one_report(tmp_path, folder):
     procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[0] == "全省汇总" and book["报送情况"].max_row > 3
+    assert book.sheetnames[0] == "总览" and book["报送情况"].max_row > 3
     assert [p.name for p in tmp_path.iterdir()] == ["same.xlsx"]

@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tidu.engine.cli.consolidation import run_consolidation
 from tidu.engine.cli.samples import credit_code, enterprise_row, generate_rows
-from tidu.engine.consolidate import Consolidation, consolidate
+from tidu.engine.consolidate import Consolidation
 from tidu.engine.isolation import parallel_map
 from tidu.engine.plan import load_plan
 from tidu.engine.rollup import resolve_as_of
-from tidu.engine.screen import screen_paths
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.screening import Screening
 from tidu.workbook.builder import build_workbook, workbook_filename
-from tidu.workbook.report import write_report
 from tidu.workbook.screen_sheets import write_screen_workbook
 
 SUBMISSIONS = "报送台账"
@@ -135,11 +134,10 @@ def run_demo(out_dir: str | Path, as_of: dt.date | None = None, plan: LoadedPlan
             on_step(path.name)
     _foreign_files(folder)
     report_path = out / f"全省汇总_{the_plan.year}.xlsx"
-    result = consolidate(folder, plan, day, exclude=(report_path,), on_file=on_step)
-    write_report(result, report_path)
-    screening, _ = screen_paths([folder], plan, day, workers=jobs)
-    screen_path = write_screen_workbook(screening, out / f"梯度评估_{the_plan.year}.xlsx")
-    return DemoResult(report_path, folder, result, screen_path, screening)
+    done = run_consolidation(folder, report_path, plan, day, feedback=True, screen=True, workers=jobs,
+                             on_step=on_step)
+    screen_path = write_screen_workbook(done.screening, out / f"梯度评估_{the_plan.year}.xlsx")
+    return DemoResult(report_path, folder, done.result, screen_path, done.screening)
 
 
 def _foreign_files(folder: Path) -> None:

@@ -164,7 +164,7 @@ def _print_consolidation(result: Any, report: Path) -> None:
     print(progress_table(result.province, sys.stdout.isatty()))
     print("\n报送文件 " + "，".join(f"{STATUS_LABELS[k]} {counts[k]}" for k in STATUS_LABELS)
           + f"；未报送单位 {len(result.missing)} 个；多单位重复登记企业 {len(result.duplicates)} 家；"
-          f"问题 {len(result.findings)} 条")
+          f"问题 {_finding_total(result)} 条（错误 {_finding_total(result, 'error')} 条）")
     for f in result.files:
         if f.status == "rejected":
             print(f"  拒收 {f.file}：{f.reason}")
@@ -173,13 +173,18 @@ def _print_consolidation(result: Any, report: Path) -> None:
     print(f"\n全省汇总报告：{report}")
 
 
+def _finding_total(result: Any, severity: str | None = None) -> int:
+    return sum(n for counts in result.finding_counts.values() for (s, _), n in counts.items()
+               if severity is None or s == severity)
+
+
 def cmd_consolidate(args: argparse.Namespace) -> int:
+    from tidu.engine.cli.consolidation import run_consolidation
     from tidu.engine.cli.outputs import OutputError, check_outputs
-    from tidu.engine.consolidate import consolidate
     from tidu.engine.folder import walk
     from tidu.engine.plan import load_plan
     from tidu.engine.rollup import resolve_as_of
-    from tidu.workbook.report import write_report
+    from tidu.workbook.feedback import feedback_folder
     from tqdm import tqdm
 
     directory, output = Path(args.directory), Path(args.output)
@@ -192,21 +197,21 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     as_of = _as_of(args.as_of)
     resolve_as_of(as_of, plan.plan.year)  # an explicit date outside the year is a usage error, before any work
     entries = walk(directory)
+    folders = {} if args.no_feedback else {"反馈文件夹": feedback_folder(output)}
     try:
         outputs = {"汇总报告（-o）": output, "JSON 结果（--json）": json_path}
-        check_outputs([Path(e.path) for e in entries if e.skip is None], outputs, input_dir=directory)
+        check_outputs([Path(e.path) for e in entries if e.skip is None], outputs, folders, input_dir=directory)
     except OutputError as exc:
         raise UsageError(str(exc)) from None
-    with tqdm(total=len(entries), desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
-        result = consolidate(directory, plan, as_of, exclude=tuple(p for p in (output, json_path) if p),
-                             on_file=lambda _: bar.update())
-    write_report(result, output)
-    if json_path is not None:
-        from tidu.workbook.xl import atomic_path
-
-        with atomic_path(json_path) as tmp:
-            tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
-    _print_consolidation(result, output)
+    steps = len(entries) * (1 if args.no_feedback else 2)
+    with tqdm(total=steps, desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
+        done = run_consolidation(directory, output, plan, as_of, json_path, feedback=not args.no_feedback,
+                                 screen=args.screen, on_step=lambda _: bar.update())
+    _print_consolidation(done.result, output)
+    if not args.no_feedback:
+        print(f"反馈文件（退回意见）：{len(done.feedback)} 份，在 {feedback_folder(output)}")
+        for line in done.feedback_failed:
+            print(f"  未能生成：{line}")
     return EXIT_OK
 
 
@@ -264,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--as-of", help="统计截止日期 YYYY-MM-DD（默认今天，限于计划年度内）")
     con.add_argument("--json", metavar="FILE", help="另存一份 JSON 结果")
     con.add_argument("--plan", help="计划编号或文件路径")
+    con.add_argument("--no-feedback", action="store_true",
+                     help="不生成各单位的反馈文件（退回意见），只写汇总报告（快速查看）")
+    con.add_argument("--screen", action="store_true",
+                     help="同时做梯度评估，报告中加入“梯度储备”“风险预警”（用时约增加一倍）")
     con.set_defaults(func=cmd_consolidate)
 
     demo = sub.add_parser("demo", help="用生成的示例台账演示全过程（生成、填报、汇总）")

@@ -1,0 +1,64 @@
+"""The whole consolidation job behind `tidu consolidate` and `tidu demo`: read, report, feedback
+files, optional screening and JSON — each step a library call, in one place for both commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tidu.engine.consolidate import USED, Consolidation, consolidate
+from tidu.schemas.plan import LoadedPlan
+from tidu.workbook.feedback import feedback_folder, jobs_for, write_feedback
+from tidu.workbook.report import write_report
+from tidu.workbook.xl import atomic_path
+
+
+@dataclass
+class Outcome:
+    result: Consolidation
+    report: Path
+    feedback: list[Path] = field(default_factory=list)
+    feedback_failed: list[str] = field(default_factory=list)
+    screening: Any = None
+
+
+def screen_used(result: Consolidation, loaded: LoadedPlan, workers: int | None = None) -> Any:
+    """梯度评估 of the used submissions (the rosters of the versions that count)."""
+    from tidu.engine.screen import screen_paths
+
+    used = [result.paths[f.file] for f in result.files if f.status == USED and f.file in result.paths]
+    screening, _ = screen_paths(used, loaded, result.as_of, workers=workers)
+    return screening
+
+
+def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: dt.date | None,
+                      json_path: Path | None = None, feedback: bool = True, screen: bool = False,
+                      exclude: tuple[Path, ...] = (), workers: int | None = None,
+                      on_step: Callable[[str], None] | None = None) -> Outcome:
+    """Consolidate ``directory`` into ``report`` (and ``<report>_反馈/``, the JSON, the screening)."""
+    folder = feedback_folder(report)
+    skip = (*exclude, report, *((json_path,) if json_path else ()), folder)
+    # Without --json, only the first errors and warnings of each file reach this process; every
+    # finding still reaches its centre through the feedback file.
+    result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers, on_file=on_step,
+                         detail=json_path is not None)
+    outcome = Outcome(result, report)
+    if screen:
+        outcome.screening = screen_used(result, loaded, workers)
+    write_report(result, report, outcome.screening)
+    if json_path is not None:
+        with atomic_path(json_path) as tmp:
+            tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if feedback:
+        folder.mkdir(parents=True, exist_ok=True)
+        for job, error in write_feedback(jobs_for(result, folder, result.paths), loaded, result.as_of, workers,
+                                         on_done=on_step):
+            if error is None:
+                outcome.feedback.append(Path(job.out))
+            else:
+                outcome.feedback_failed.append(f"{job.centre}：{error}")
+    return outcome

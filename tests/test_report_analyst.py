@@ -1,0 +1,72 @@
+"""The provincial report the analyst acts on (issue 12), on the demo's submissions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+
+
+def _texts(ws) -> list[str]:
+    return [str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_report_opens_on_the_overview(demo_run):
+    book = openpyxl.load_workbook(demo_run["report"])
+    assert book.sheetnames[0] == "总览"
+    assert book.active.title == "总览"
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    texts = " ".join(_texts(book["总览"]))
+    (missing,) = data["missing"]
+    assert missing in texts  # the centre that sent nothing is named on the first sheet
+    assert "落后" in texts
+
+
+def test_overview_ranks_units_by_all_tier_completion(demo_run):
+    ws = openpyxl.load_workbook(demo_run["report"])["总览"]
+    rows = [r for r in ws.iter_rows(values_only=True) if isinstance(r[10], int) and isinstance(r[11], str)]
+    rates = [r[12] for r in rows if isinstance(r[12], float)]
+    assert len(rows) == 30 and rates == sorted(rates, reverse=True)
+    assert [r[10] for r in rows] == list(range(1, 31))
+
+
+def test_duplicates_carry_their_kind_cross_unit_first(demo_run):
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    kinds = [d["kind"] for d in data["duplicates"]]
+    assert set(kinds) <= {"协同", "跨单位"} and kinds
+    assert kinds == sorted(kinds, key=lambda k: k != "跨单位")
+
+
+def test_one_feedback_file_per_used_centre(demo_run):
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    used = {f["centre"] for f in data["files"] if f["status"] == "used"}
+    folder = demo_run["report"].with_name(f"{demo_run['report'].stem}_反馈")
+    files = sorted(folder.glob("*_退回意见.xlsx"))
+    assert len([f for f in files if "_拒收_" not in f.name]) == len(used)
+    centre = sorted(used)[0]
+    (mine,) = [f for f in files if f.name.startswith(centre.replace("/", "_") + "_退回意见")]
+    ws = openpyxl.load_workbook(mine)["退回意见"]
+    rows = list(ws.iter_rows(values_only=True))
+    findings = [f for f in data["findings"]
+                if next(x["centre"] for x in data["files"] if x["file"] == f["file"]) == centre]
+    header = next(i for i, r in enumerate(rows) if r[0] == "严重程度")
+    listed = [r for r in rows[header + 1:] if r[0]]
+    assert len(listed) == len(findings)  # every finding, infos included
+    assert {r[7] for r in listed} == {f["code"] for f in findings}
+
+
+def test_issue_list_lists_no_info_row(demo_run):
+    ws = openpyxl.load_workbook(demo_run["report"])["问题清单"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    end = next(i for i, r in enumerate(rows) if r[0] is None)
+    assert all(r[0] in ("错误", "警告") for r in rows[:end])
+    severities = [r[0] for r in rows[:end]]
+    assert severities == sorted(severities, key=lambda s: s != "错误")  # errors first
+    counted = [r for r in rows[end:] if r[0] == "提示"]
+    assert counted and all(isinstance(r[4], int) for r in counted)  # infos as counts per centre and code
+
+
+def test_feedback_folder_never_read_as_input(demo_run, tmp_path):
+    folder = demo_run["report"].with_name(f"{demo_run['report'].stem}_反馈")
+    assert folder.is_dir() and Path(demo_run["submissions"]) not in folder.parents
