@@ -1,22 +1,23 @@
 """The hidden ``_calc`` sheet: helper columns that let plain formulas apply DESIGN §5's counting rules.
 
-One block per entry sheet, one helper row per entry row, written against the row's own cells
-(no expanding ranges, so typing a row recomputes that row and the few whole-range counts):
+One block per entry sheet, one helper row per entry row, each formula reading its own row's cells
+(no expanding ranges such as ``COUNTIF($A$2:A2,…)``):
 
-* 服务活动: error-free (required cells, a number date in the plan year, tier and category known
-  and offered by 附表1), the first error-free row of its 活动编号, dated up to the as-of date →
-  counts; its tier, its visits (a whole 服务企业数 ≥ 0, else 0) and a sort key (date, row).
-* 培育企业: error-free (code with a right GB 32100 check digit, name, known tier), first error-free
-  row of its code → the valid roster row; served when its code signed in at a counted session.
-* 服务对象: the code is valid and the session counts → a counted sign-in. Enterprises not on the
-  valid roster (nor in the plan's registry) count under the tier of the earliest counted session
-  they signed in at: a sign-in is the earliest when no sign-in of the code has a smaller (date,
-  row) key; equal keys (one enterprise signed in twice at one session) share one count.
-* the plan's registry (省定名单): an enterprise in it counts under its registry tier.
+* 服务活动 (A–H): error-free (活动编号, 活动名称 filled, a date that is a number in the plan year,
+  tier and category known and offered by 附表1 — aliases included); counts when it is also the
+  first error-free row of its 活动编号 and dated up to the as-of date; its tier, its visits (a
+  whole 服务企业数 ≥ 0, else 0), a (date, row) sort key, and whether a formula can judge it.
+* 服务对象 (J–O): the position of its session among the counted ones; its credit code when that
+  session counts and the code's GB 32100 check character is right; whether it is the first such
+  sign-in of the code (the enterprise is counted once); the code's valid roster row; its tier:
+  the plan's registry, else the roster row's tier, else the tier of the earliest counted session
+  of any of its sign-ins (smallest sort key).
+* 培育企业 (Q–T): the first error-free row of each code (18 characters, right check character,
+  name, known tier) is the valid roster row; its tier; whether a formula can judge it.
 
-Only COUNTIF/COUNTIFS/SUMIF over fixed ranges (which Excel and LibreOffice answer fast, the latter
-through its sorted range cache) run on every row; MATCH runs only on the rare rows that need it
-(a repeated id, a sign-in of an enterprise not on the roster).
+Excel 2010 functions only (IF, AND, OR, IFERROR, INDEX, MATCH, SUMPRODUCT, COUNTIF, SUMIF, MID,
+FIND…): no dynamic arrays, LET, LAMBDA or XLOOKUP. The columns are written as shared formulas
+(:func:`calc_sheet_data`), the way Excel stores a filled-down column.
 """
 
 from __future__ import annotations
