@@ -8,12 +8,13 @@ One block per entry sheet, one helper row per entry row, each formula reading it
   first error-free row of its 活动编号 and dated up to the as-of date; its tier, its visits (a
   whole 服务企业数 ≥ 0, else 0), a (date, row) sort key, and whether a formula can judge it.
 * 服务对象 (J–O): the position of its session among the counted ones; its credit code when that
-  session counts and the code's GB 32100 check character is right; whether it is the first such
-  sign-in of the code (the enterprise is counted once); the code's valid roster row; its tier:
-  the plan's registry, else the roster row's tier, else the tier of the earliest counted session
-  of any of its sign-ins (smallest sort key).
-* 培育企业 (Q–T): the first error-free row of each code (18 characters, right check character,
-  name, known tier) is the valid roster row; its tier; whether a formula can judge it.
+  session counts and the code's GB 32100 check character is right; the code's valid roster row.
+  An enterprise on neither the roster nor the registry is counted on its first counted sign-in,
+  under the tier of the earliest counted session of any of its sign-ins (smallest sort key).
+* 培育企业 (Q–U): the first error-free row of each code (18 characters, right check character,
+  name, known tier) is the valid roster row; its tier; served when its code signed in at a
+  counted session (the per-roster-row flag: one look-up per enterprise, not per sign-in).
+* the registry (省定名单, on ``_lists``): served the same way, under the registry's tier.
 
 Excel 2010 functions only (IF, AND, OR, IFERROR, INDEX, MATCH, SUMPRODUCT, COUNTIF, SUMIF, MID,
 FIND…): no dynamic arrays, LET, LAMBDA or XLOOKUP. The columns are written as shared formulas
@@ -42,12 +43,14 @@ SIGNIN_TIER = "tidu_calc_signin_tier"
 ROSTER_KEY = "tidu_calc_roster_key"
 ROSTER_TIER = "tidu_calc_roster_tier"
 ROSTER_UNSURE = "tidu_calc_roster_unsure"
+ROSTER_SERVED = "tidu_calc_roster_served"
+REG_SERVED = "tidu_registry_served"
 REG_CODES = "tidu_registry_code"
 REG_TIER = "tidu_registry_tier"
 OFFER_NAMES = "tidu_offer_names"
 OFFER = "tidu_offer"
 
-# First column (0-based) of each block of _calc: 服务活动 A–H, 服务对象 J–O, 培育企业 Q–T.
+# First column (0-based) of each block of _calc: 服务活动 A–H, 服务对象 J–O, 培育企业 Q–U.
 _ACT, _SIGN, _ROST = 0, 9, 16
 _NEVER = 10**12  # the sort key of "no counted session": later than any (date, row)
 
@@ -127,10 +130,12 @@ def _activity_formulas(year: int) -> list[tuple[str, str, Any]]:
 
 
 def _signin_formulas() -> list[tuple[str, str, Any]]:
-    """Helper columns of the 服务对象 block: one row per sign-in, the enterprise decided once."""
+    """Helper columns of the 服务对象 block. A row reads its own cells and the activity and roster
+    helpers, never the other sign-ins — except, for an enterprise off the roster, to find its
+    first sign-in and its earliest session — so typing a sign-in recomputes little."""
     r = 2
     s_id, code = _src(SIGNIN, "activity_id", r), _clean(_src(SIGNIN, "uscc", r))
-    col = _columns(_SIGN, r, "session", "key", "first", "roster", "sort", "tier")
+    col = _columns(_SIGN, r, "session", "key", "roster", "first", "sort", "tier")
     keys, sorts = _range(_SIGN + 1, SIGNIN.capacity), _range(_SIGN + 4, SIGNIN.capacity)
     earliest = f"SUMPRODUCT(MIN({sorts}+({keys}<>{col['key']})*{_NEVER}))"
     return [
@@ -138,22 +143,23 @@ def _signin_formulas() -> list[tuple[str, str, Any]]:
         ("活动位置", f'IF(TRIM({s_id})="",0,IFERROR(MATCH({_clean(s_id)},{ACT_COUNTED},0),0))', 0),
         ("有效代码", f'IF({col["session"]}=0,"",IF(LEN({code})<>18,"",'
                      f'IF(IFERROR({check_digit_ok(code)},0)=1,{code},"")))', ""),
-        # The first counted sign-in of each enterprise stands for it (distinct count).
-        ("首次", f'IF({col["key"]}="",0,IF(MATCH({col["key"]},{keys},0)=ROW()-1,1,0))', 0),
-        ("名册位置", f'IF({col["first"]}=1,IFERROR(MATCH({col["key"]},{ROSTER_KEY},0),0),0)', 0),
+        ("名册位置", f'IF({col["key"]}="",0,IFERROR(MATCH({col["key"]},{ROSTER_KEY},0),0))', 0),
+        # An enterprise on neither the valid roster nor the registry is counted on its first
+        # counted sign-in (the roster and registry count theirs on their own rows).
+        ("非名册首次", f'IF(OR({col["key"]}="",{col["roster"]}>0),0,IF(ISNUMBER(MATCH({col["key"]},{REG_CODES},0)),0,'
+                       f'IF(MATCH({col["key"]},{keys},0)=ROW()-1,1,0)))', 0),
         ("排序", f'IF({col["key"]}="",{_NEVER},INDEX({ACT_SORT},{col["session"]}))', _NEVER),
-        # Its tier: the registry, else its valid roster row, else its earliest counted session.
-        ("梯度", f'IF({col["first"]}=0,"",IFERROR(INDEX({REG_TIER},MATCH({col["key"]},{REG_CODES},0)),'
-                 f'IF({col["roster"]}>0,INDEX({ROSTER_TIER},{col["roster"]}),'
-                 f'INDEX({ACT_TIER},MOD({earliest},10000)-1))))', ""),
+        # Its tier: that of the earliest counted session of any of its sign-ins (smallest key).
+        ("梯度", f'IF({col["first"]}=0,"",INDEX({ACT_TIER},MOD({earliest},10000)-1))', ""),
     ]
 
 
 def _roster_formulas() -> list[tuple[str, str, Any]]:
-    """Helper columns of the 培育企业 block: the valid roster row of each credit code."""
+    """Helper columns of the 培育企业 block: the valid roster row of each credit code, and whether
+    that enterprise signed in at a counted session (unless the registry decides its tier)."""
     r = 2
     code, name, tier = _clean(_src(ROSTER, "uscc", r)), _src(ROSTER, "name", r), _src(ROSTER, "tier", r)
-    col = _columns(_ROST, r, "key0", "key", "tier", "unsure")
+    col = _columns(_ROST, r, "key0", "key", "tier", "unsure", "served")
     keys0 = _range(_ROST, ROSTER.capacity)
     return [
         ("无错代码", f'IF(OR(LEN({code})<>18,TRIM({name})="",ISNA(MATCH(TRIM({tier}),{c.NAME_TIERS},0))),"",'
@@ -161,6 +167,8 @@ def _roster_formulas() -> list[tuple[str, str, Any]]:
         ("有效代码", f'IF({col["key0"]}="","",IF(MATCH({col["key0"]},{keys0},0)=ROW()-1,{col["key0"]},""))', ""),
         ("梯度", f'IF({col["key"]}="","",TRIM({tier}))', ""),
         ("无法判断", f'IF(AND({tier}<>"",ISNA(MATCH(TRIM({tier}),{c.NAME_TIERS},0))),1,0)', 0),
+        ("已服务", f'IF({col["key"]}="",0,IF(ISNUMBER(MATCH({col["key"]},{REG_CODES},0)),0,'
+                   f'IF(ISNUMBER(MATCH({col["key"]},{SIGNIN_KEY},0)),1,0)))', 0),
     ]
 
 
@@ -190,7 +198,7 @@ def build_calc(book: Any, plan: Plan) -> None:
         ACT_UNSURE: (_ACT + 7, ACTIVITY.capacity),
         SIGNIN_KEY: (_SIGN + 1, SIGNIN.capacity), SIGNIN_TIER: (_SIGN + 5, SIGNIN.capacity),
         ROSTER_KEY: (_ROST + 1, ROSTER.capacity), ROSTER_TIER: (_ROST + 2, ROSTER.capacity),
-        ROSTER_UNSURE: (_ROST + 3, ROSTER.capacity),
+        ROSTER_UNSURE: (_ROST + 3, ROSTER.capacity), ROSTER_SERVED: (_ROST + 4, ROSTER.capacity),
     }
     for name, (col, rows) in names.items():
         book.define_name(name, "=" + sheet_ref(c.CALC, 1, col, rows, col))
@@ -212,10 +220,14 @@ def build_lookup_tables(book: Any, ws: Any, plan: Plan, first_col: int) -> None:
     entries = sorted((code, tier) for code, tier in plan.registry.items() if plan.tier(tier) is not None)
     ws.write_string(0, reg, "省定名单代码")
     ws.write_string(0, reg + 1, "梯度")
+    ws.write_string(0, reg + 2, "已服务")
     for i, (code, tier) in enumerate(entries or [("", "")], start=1):
         ws.write_string(i, reg, code)
         ws.write_string(i, reg + 1, tier)
+        ref = f"{col_letter(reg)}{i + 1}"
+        ws.write_formula(i, reg + 2, f'=IF({ref}="",0,IF(ISNUMBER(MATCH({ref},{SIGNIN_KEY},0)),1,0))', None, 0)
     n = max(len(entries), 1)
+    book.define_name(REG_SERVED, "=" + sheet_ref(c.LISTS, 1, reg + 2, n, reg + 2))
     book.define_name(REG_CODES, "=" + sheet_ref(c.LISTS, 1, reg, n, reg))
     book.define_name(REG_TIER, "=" + sheet_ref(c.LISTS, 1, reg + 1, n, reg + 1))
 
@@ -266,8 +278,10 @@ def visits_formula(tier: str) -> str:
 
 
 def served_formula(tier: str) -> str:
-    """服务企业户数: distinct enterprises, each under the tier decided on its first counted sign-in."""
-    return f"=COUNTIF({SIGNIN_TIER},{tier})"
+    """服务企业户数: distinct enterprises served, each once — registry entries under their registry
+    tier, valid roster rows under their roster tier, the others under their earliest session's."""
+    return (f"=COUNTIFS({REG_TIER},{tier},{REG_SERVED},1)+COUNTIFS({ROSTER_TIER},{tier},{ROSTER_SERVED},1)"
+            f"+COUNTIF({SIGNIN_TIER},{tier})")
 
 
 def unsure_total() -> str:
