@@ -155,3 +155,23 @@ def test_what_formulas_cannot_judge_is_counted(tmp_path, plan_report):
     values = sheet_values([path], c.PROGRESS, tmp_path)[path]
     _, status = _formula_table(values)
     assert status.startswith("有 2 行公式无法判断")
+
+
+def test_registry_decides_the_tier(tmp_path, plan_report):
+    """An enterprise in the plan's registry counts under the registry's tier, roster or not."""
+    from tidu.engine.plan import load_plan
+
+    source = Path(plan_report.source).read_text(encoding="utf-8")
+    assert "\nregistry: {}\n" in source
+    plan_file = tmp_path / "plan-registry.yaml"
+    registry = f"\nregistry: {{{s.E1}: 省级小巨人, {E5}: 国家级小巨人}}\n"
+    plan_file.write_text(source.replace("\nregistry: {}\n", registry), encoding="utf-8")
+    loaded = load_plan(plan_file)
+    rows = s.rows(add={"signin": [s.signin(activity_id="H2", uscc=E5)]})
+    path = strip_cached_values(build_workbook(tmp_path / "registry.xlsx", SOLO, loaded, rows=rows))
+    table, _ = _formula_table(sheet_values([path], c.PROGRESS, tmp_path)[path])
+    out = subprocess.run([sys.executable, "-m", "tidu.engine.cli.main", "check", "--json", str(path),
+                          "--as-of", "2021-12-31", "--plan", str(plan_file)], capture_output=True, text=True)
+    engine = {p["tier"]: p["enterprises"] for p in json.loads(out.stdout)["submissions"][0]["progress"]}
+    assert engine["省级小巨人"] == 1 and engine["国家级小巨人"] == 2  # E1 and E5 by registry, E3 by roster
+    assert {tier: _number(row["enterprises"]) for tier, row in table.items() if tier != "合计"} == engine
