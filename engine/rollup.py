@@ -190,7 +190,7 @@ def gap(actual: int, target: int | None) -> int | None:
 
 
 def _row(tier: str, sessions: int, sessions_target: int | None, enterprises: int, enterprises_target: int | None,
-         visits: int, as_of: dt.date, year: int, pace: bool = True) -> TierProgress:
+         visits: int, as_of: dt.date, year: int, pace: bool) -> TierProgress:
     expected = None if sessions_target is None or not pace else expected_by(sessions_target, as_of, year)
     return TierProgress(
         tier=tier, sessions=sessions, sessions_target=sessions_target, enterprises=enterprises,

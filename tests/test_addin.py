@@ -215,7 +215,7 @@ def test_ribbon_xml(addin):
     ns = {"ui": NAMESPACE}
     assert root.find(".//ui:tab", ns).get("label") == TAB_LABEL
     buttons = root.findall(".//ui:button", ns)
-    assert [b.get("label") for b in buttons] == ["校验", "汇总", "差距", "导出上报"]
+    assert [b.get("label") for b in buttons] == ["校验", "汇总", "差距", "评估", "导出上报"]
     assert all(b.get("imageMso") and re.search(r"[\u4e00-\u9fff]", b.get("supertip")) for b in buttons)
 
 

@@ -119,7 +119,8 @@ def test_workbook_takes_a_plan_and_never_loads_one():
 
 # The Excel front doors read, call the engine's front-door API, and write: no business rule.
 FRONT_DOOR_API = {"tidu.engine.check", "tidu.engine.quick", "tidu.engine.sheet_outputs", "tidu.engine.reader",
-                  "tidu.schemas.contract", "tidu.schemas.findings", "tidu.schemas.results", "tidu.engine.version"}
+                  "tidu.schemas.contract", "tidu.schemas.findings", "tidu.schemas.results", "tidu.engine.version",
+                  "tidu.engine.screen"}
 
 
 def test_xlmacros_uses_only_the_engines_front_door_api():

@@ -133,6 +133,17 @@ def test_unusable_sheets_count_nothing(plan, unusable, sessions, signed, roster)
     assert (dict(t.sessions), set(t.signed), set(t.roster)) == (sessions, signed, roster)
 
 
+def test_a_bare_file_name_and_sessions_after_rows_that_do_not_count(plan):
+    # a file given without a folder; a counted session without 服务企业数 adds no visit; rows that
+    # do not count (unknown category, unknown tier) do not stop the ones below them
+    sub = _sub(activities=[_act(2, "X", D1, MICRO, "不存在的类别"), _act(3, "Y", D1, "不存在的梯度"),
+                           _act(4, "Z", D2, GROWTH, enterprises=None), _act(5, "W", D2, GROWTH, enterprises=2)],
+               participants=[Participant(2, "Z", A)], file="中心.xlsx")
+    t = tally(sub, plan, [], D3)
+    assert dict(t.sessions) == {GROWTH: 2} and dict(t.visits) == {GROWTH: 2}
+    assert t.signed[A] == SessionKey(D2, "中心.xlsx", 4, GROWTH)
+
+
 def test_earliest_sign_in_is_kept_within_a_file(plan):
     sub = _sub(activities=[_act(2, "L", D2, MICRO), _act(3, "E", D1, GROWTH), _act(4, "S", D1, ABOVE)],
                participants=[Participant(2, "L", A), Participant(3, "S", A), Participant(4, "E", A)])
@@ -155,10 +166,10 @@ def test_merge_adds_counts_and_keeps_the_earliest_sign_in():
     same_day = SessionKey(D1, "a.xlsx", 30, GROWTH)
     one = _tally({A: late, B: early}, {A: {"甲": MICRO}}, {A: "甲公司"}, sessions={MICRO: 2}, visits={MICRO: 3})
     two = _tally({A: early, B: same_day, C: late}, {A: {"乙": ABOVE}, C: {"乙": GROWTH}}, {A: "甲有限公司"},
-                 sessions={MICRO: 1, ABOVE: 4}, visits={ABOVE: 1})
+                 sessions={MICRO: 1, ABOVE: 4}, visits={ABOVE: 1, MICRO: 2})
     merged = one.merge(two)
     assert dict(merged.sessions) == {MICRO: 3, ABOVE: 4}
-    assert dict(merged.visits) == {MICRO: 3, ABOVE: 1}
+    assert dict(merged.visits) == {MICRO: 5, ABOVE: 1}  # added, not the larger of the two
     # B: same date, files "a" before "b" → the one from a.xlsx, whatever its row
     assert merged.signed == {A: early, B: same_day, C: late}
     assert merged.roster == {A: {"甲": MICRO, "乙": ABOVE}, C: {"乙": GROWTH}}
@@ -306,6 +317,13 @@ def test_total_sums_only_tiers_with_a_numeric_target():
     assert t.visits == 5  # visits follow the sessions that are summed
     assert (t.sessions_expected, t.behind_pace) == (1, False)  # floor(3 × 183 / 365) = 1
     assert total(rows, dt.date(2021, 7, 2), 2021, pace=False).sessions_expected is None
+
+
+def test_total_counts_a_zero_target_as_zero():
+    rows = [_row(ABOVE, 3, 0, 1, 0, 2), _row(MICRO, 1, 2, 1, 5, 1)]
+    t = total(rows, dt.date(2021, 12, 31), 2021)
+    assert (t.sessions, t.sessions_target, t.sessions_gap) == (4, 2, 0)
+    assert (t.enterprises, t.enterprises_target, t.enterprises_gap) == (2, 5, 3)
 
 
 def test_total_without_any_target():

@@ -138,7 +138,8 @@ def build_progress(book: Any, setup: ProgressSetup, fmts: Formats, cached: Seque
     ws.merge_range(1, 6, 1, width - 1, _target_note(setup), fmts.note)
     ws.set_row(1, 30)
     ws.write_string(2, 0, "截至日期", fmts.label)
-    ws.write_formula(2, 1, f"=MIN(MAX(TODAY(),DATE({year},1,1)),DATE({year},12,31))", fmts.input, setup.as_of)
+    ws.write_formula(2, 1, f"=MIN(MAX(TODAY(),DATE({year},1,1)),DATE({year},12,31))", fmts.input,
+                     (setup.as_of - dt.date(1899, 12, 30)).days)  # cached as the serial number Excel stores
     ws.data_validation(2, 1, 2, 1, {
         "validate": "date", "criteria": "between", "minimum": dt.date(year, 1, 1),
         "maximum": dt.date(year, 12, 31), "input_title": "截至日期",

@@ -19,7 +19,16 @@ from typing import Any
 
 import xlwings as xw
 from tidu.engine.check import check_rows
-from tidu.engine.sheet_outputs import MARK_FILLS, export_filename, finding_layout, gap_flags, progress_rows
+from tidu.engine.screen import SheetScreening, screen_rows
+from tidu.engine.screen.layout import ASSESSMENT_HEADERS
+from tidu.engine.sheet_outputs import (
+    MARK_FILLS,
+    cell_text,
+    export_filename,
+    finding_layout,
+    gap_flags,
+    progress_rows,
+)
 from tidu.engine.version import version_advice
 from tidu.schemas import contract as c
 from tidu.schemas.findings import Severity
@@ -138,6 +147,51 @@ def flag_gaps(book: xw.Book) -> SubmissionReport:
     return report
 
 
+# --- 评估 -----------------------------------------------------------------------------------
+
+SCREEN_SHEET = "梯度评估"
+SCREEN_FILLS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#FFC7CE", "grey": "#EDEDED"}
+MISSING_FILL = "#FFF2CC"
+
+
+def screen(book: xw.Book) -> SheetScreening:
+    """评估: the 梯度评估 sheet (created when missing), rows coloured by decision; cells of missing
+    figures filled and noted. Pressing again rewrites the sheet and the marks the same way."""
+    sheets = bookio.read_sheets(book)
+    done = screen_rows(sheets, book.name)
+    if done.screening is None:
+        book.app.alert(f"无法评估：{done.problem}", TITLE)
+        return done
+    names = bookio.sheet_names(book)
+    target = (book.sheets[SCREEN_SHEET] if SCREEN_SHEET in names
+              else book.sheets.add(SCREEN_SHEET, after=book.sheets[-1]))
+    target.clear()
+    values = [list(ASSESSMENT_HEADERS), *([cell_text(v) for v in row.values] for row in done.rows)]
+    target.range((1, 1)).value = values
+    for i, row in enumerate(done.rows, start=2):
+        if row.colour:
+            target.range((i, 1), (i, len(ASSESSMENT_HEADERS))).color = SCREEN_FILLS.get(row.colour)
+        for column, colour in row.cells:
+            target.range((i, column + 1)).color = SCREEN_FILLS.get(colour)
+    columns = {name: bookio.header_columns(rows) for name, rows in sheets.items()}
+    for cell in done.missing:
+        col = columns.get(cell.sheet, {}).get(cell.column)
+        if col:
+            where = book.sheets[cell.sheet].range((cell.row, col))
+            where.color = MISSING_FILL
+            bookio.set_note(where, cell.note)
+    return done
+
+
+def _screen_outcome(book: xw.Book) -> Outcome | None:
+    done = screen(book)
+    if done.screening is None:
+        return None
+    summary = done.screening.summary()
+    return (f"评估完成：{len(done.rows)} 家企业，储备（候选上一梯度）{summary.get('candidates', 0)} 家，"
+            f"缺数单元格 {len(done.missing)} 个已标黄，见《{SCREEN_SHEET}》。"), SCREEN_SHEET
+
+
 # --- 导出上报 ---------------------------------------------------------------------------------
 
 
@@ -251,9 +305,10 @@ ENTRIES: dict[str, Callable[[xw.Book], Outcome | None]] = {
     "rollup_caller": _rollup_outcome,
     "flag_gaps_caller": _gaps_outcome,
     "export_submission_caller": _export_outcome,
+    "screen_caller": _screen_outcome,
 }
 STATUS = {"validate_caller": "正在校验……", "rollup_caller": "正在汇总……", "flag_gaps_caller": "正在标出差距……",
-          "export_submission_caller": "正在检查并导出上报文件……"}
+          "export_submission_caller": "正在检查并导出上报文件……", "screen_caller": "正在评估……"}
 
 
 def log_error(exc: BaseException) -> Path:
@@ -321,3 +376,7 @@ def flag_gaps_caller() -> None:
 
 def export_submission_caller() -> None:
     click("export_submission_caller", __version__)
+
+
+def screen_caller() -> None:
+    click("screen_caller", __version__)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from tidu.engine.screen.run import (
     ScreenError,
+    SheetScreening,
     load_ruleset,
     load_warning_rules,
     ruleset_ids,
     screen_paths,
+    screen_rows,
     screen_submission,
     screen_submissions,
 )
 
-__all__ = ["ScreenError", "load_ruleset", "load_warning_rules", "ruleset_ids", "screen_paths", "screen_submission",
-           "screen_submissions"]
+__all__ = ["ScreenError", "SheetScreening", "load_ruleset", "load_warning_rules", "ruleset_ids", "screen_paths",
+           "screen_rows", "screen_submission", "screen_submissions"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -287,3 +288,27 @@ def screen_paths(paths: Sequence[str | Path], loaded: LoadedPlan, as_of: dt.date
             newest[meta.centre] = (key, submission, findings)
     items = [(s, f) for _, s, f in sorted(newest.values(), key=lambda v: v[1].file)]
     return screen_submissions(items, loaded, day, rules), problems
+
+
+@dataclass(frozen=True)
+class SheetScreening:
+    """What the 评估 button writes: the 梯度评估 rows, and where each missing figure belongs."""
+
+    screening: Screening | None
+    rows: tuple[Any, ...]
+    missing: tuple[Any, ...]
+    problem: str | None = None  # why no screening could be made (no plan, no roster)
+
+
+def screen_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str) -> SheetScreening:
+    """The 评估 button's work on a workbook already read into rows (the Excel front door)."""
+    from tidu.engine.check import plan_for
+    from tidu.engine.reader import read_rows
+    from tidu.engine.screen.layout import assessment_rows, missing_cells  # layout imports this module
+
+    submission, findings = read_rows(sheets, file)
+    loaded, plan_findings = plan_for(submission, None)
+    if loaded is None:
+        return SheetScreening(None, (), (), plan_findings[0].message if plan_findings else "无法确定计划")
+    screening = screen_submission(submission, findings, loaded)
+    return SheetScreening(screening, tuple(assessment_rows(screening)), tuple(missing_cells(screening, submission)))

@@ -30,6 +30,10 @@ BUTTONS = (
     Button("tiduGaps", "差距", "标出差距",
            "对照本单位的目标和全年进度，标出落后、尚有差距和已完成的梯度，并说明差多少。",
            "ChartTypeBarInsertGallery", "TiduFlagGaps", "flag_gaps_caller"),
+    Button("tiduScreen", "评估", "梯度评估",
+           "按计划的梯度认定规则评估名册中的每家企业：是否符合本梯度和上一梯度、差在哪里、缺哪些数，"
+           "是否为储备企业，有无风险预警；结果写入《梯度评估》工作表，缺数的单元格标黄并加批注。",
+           "FindDialog", "TiduScreen", "screen_caller"),
     Button("tiduExport", "导出上报", "导出上报文件",
            "校验无错误后，记录导出时间并在本工作簿所在文件夹另存一份“单位_报送_日期.xlsx”，用于上报省中心。",
            "FileSaveAs", "TiduExport", "export_submission_caller"),

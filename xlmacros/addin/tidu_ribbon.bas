@@ -77,6 +77,10 @@ Public Sub TiduFlagGaps(control As Object)
     TiduRun "flag_gaps_caller"
 End Sub
 
+Public Sub TiduScreen(control As Object)
+    TiduRun "screen_caller"
+End Sub
+
 Public Sub TiduExport(control As Object)
     TiduRun "export_submission_caller"
 End Sub
