@@ -53,6 +53,7 @@ OFFER = "tidu_offer"
 # First column (0-based) of each block of _calc: 服务活动 A–H, 服务对象 J–O, 培育企业 Q–U.
 _ACT, _SIGN, _ROST = 0, 9, 16
 _NEVER = 10**12  # the sort key of "no counted session": later than any (date, row)
+_USED = 22  # column W: rows in use per entry sheet (look-ups stop there, not at the capacity)
 
 
 def _src(sheet: EntrySheet, key: str, row: int) -> str:
@@ -83,6 +84,10 @@ def define_uscc_names(book: Any) -> None:
     """The positions 1–17 and GB 32100 weights as named array constants."""
     book.define_name(USCC_POSITIONS, "={" + ",".join(str(i) for i in range(1, 18)) + "}")
     book.define_name(USCC_WEIGHTS, "={" + ",".join(str(w) for w in WEIGHTS) + "}")
+
+
+def _col(sheet: EntrySheet, key: str) -> str:
+    return col_letter(sheet.columns.index(sheet.column(key)))
 
 
 def _clean(ref: str) -> str:
@@ -200,8 +205,16 @@ def build_calc(book: Any, plan: Plan) -> None:
         ROSTER_KEY: (_ROST + 1, ROSTER.capacity), ROSTER_TIER: (_ROST + 2, ROSTER.capacity),
         ROSTER_UNSURE: (_ROST + 3, ROSTER.capacity), ROSTER_SERVED: (_ROST + 4, ROSTER.capacity),
     }
+    # The look-up ranges end at the last row in use: a MATCH that finds nothing reads the rows
+    # filled so far, not all 30,000 prepared ones (INDEX:INDEX is a plain, non-volatile reference).
+    dynamic = {ACT_COUNTED: 2, SIGNIN_KEY: 1, ROSTER_KEY: 3}
     for name, (col, rows) in names.items():
-        book.define_name(name, "=" + sheet_ref(c.CALC, 1, col, rows, col))
+        whole = sheet_ref(c.CALC, 1, col, rows, col)
+        if name in dynamic:
+            used = sheet_ref(c.CALC, dynamic[name], _USED)
+            book.define_name(name, f"=INDEX({whole},1):INDEX({whole},MAX(1,{used}))")
+        else:
+            book.define_name(name, "=" + whole)
 
 
 def build_lookup_tables(book: Any, ws: Any, plan: Plan, first_col: int) -> None:
@@ -260,6 +273,15 @@ def calc_sheet_data(plan: Plan) -> str:
             for row in range(3, last + 1):
                 cells[row - 1].append(f'<c r="{letter}{row}"{kind}>{tail}')
             si += 1
+    letter = col_letter(_USED)
+    cells[0].append(f'<c r="{letter}1" t="inlineStr"><is><t>已用行数</t></is></c>')
+    for row, sheet, key in ((2, SIGNIN, "activity_id"), (3, ACTIVITY, "id"), (4, ROSTER, "uscc")):
+        first, last = f"{sheet.name}'!${_col(sheet, key)}$2", f"${_col(sheet, key)}${sheet.capacity + 1}"
+        other = "name" if sheet is not SIGNIN else "uscc"
+        rng = f"'{first}:{last}"
+        rng2 = f"'{sheet.name}'!${_col(sheet, other)}$2:${_col(sheet, other)}${sheet.capacity + 1}"
+        formula = f'IFERROR(LOOKUP(2,1/(LEN({rng}&{rng2})>0),ROW({rng})-1),0)'
+        cells[row - 1].append(f'<c r="{letter}{row}"><f>{_xml(formula)}</f><v>0</v></c>')
     # Cells of a row must be in column order; blocks are laid out left to right, rows top down.
     rows = "".join(f'<row r="{i + 1}">{"".join(row)}</row>' for i, row in enumerate(cells) if row)
     return f"<sheetData>{rows}</sheetData>"
