@@ -93,7 +93,7 @@ def check_read(submission: Submission | None, findings: list[Finding], file: str
 
 def check_file(path: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None) -> SubmissionReport:
     """Everything `tidu check` says about one file; a file that cannot be read is one finding."""
-    submission, findings = read_submission(path)
+    submission, findings = read_submission(path, indicators=False)  # 企业指标 is for the screening
     return check_read(submission, findings, display_name(path), plan, as_of)[0]
 
 

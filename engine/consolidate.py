@@ -125,7 +125,7 @@ def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True) -
     With ``detail`` False only the first errors and warnings travel back to the main process
     (with complete counts), so the cost of a finding there is a count, not a row.
     """
-    submission, findings = read_submission(path)
+    submission, findings = read_submission(path, indicators=False)  # 企业指标 is for the screening
     report, counts = check_read(submission, findings, display_name(path), plan, as_of)
     tallied = Counter((f.severity.value, f.code) for f in report.findings)
     if not detail:

@@ -193,6 +193,8 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
                     else:
                         col, row = col + 1, max(row, 1)
                     max_col, max_row = max(max_col, col), max(max_row, row)
+            elif (bound := _quick_bound(scan)) is not None:
+                max_row, max_col = max(max_row, bound[0]), max(max_col, bound[1])
             else:
                 # C-speed: distinct column letters (a handful) and the row numbers as one map
                 columns = set(_VALUED_COLUMN.findall(scan))
@@ -202,6 +204,31 @@ def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
     if max_row * max_col > MAX_SHEET_CELLS:
         raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
                                       "疑为恶意构造的文件，已拒绝")
+
+
+_ROW_TAG = re.compile(rb'<row r="([0-9]{1,7})"')
+_MULTI_LETTER = re.compile(rb'<c r="[A-Z]{2}')
+_SINGLE_LETTER = re.compile(rb'<c r="([A-Z])')
+
+
+def _quick_bound(scan: bytes) -> tuple[int, int] | None:
+    """An upper bound (rows, columns) of the usual form's cells without listing them, or None when
+    a precise count is needed. Columns: the highest single letter used (no two-letter column);
+    rows: no cell number has more digits than the highest row tag, so all lie below 10^digits."""
+    if _MULTI_LETTER.search(scan):
+        return None
+    letters = set(_SINGLE_LETTER.findall(scan))
+    col = max(letters)[0] - 64 if letters else 0
+    rows = _ROW_TAG.findall(scan)
+    if not col:
+        return (0, 0)
+    if not rows:
+        return None
+    digits = len(str(max(map(int, rows))))
+    if re.search(rb'<c r="[A-Z][0-9]{%d}' % (digits + 1), scan):
+        return None
+    bound = 10**digits - 1
+    return (bound, col) if bound * col <= MAX_SHEET_CELLS else None
 
 
 def _col_number(letters: bytes) -> int:

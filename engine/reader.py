@@ -197,7 +197,7 @@ def _read_quotas(rows_of: RowSource, names: Sequence[str]) -> list[QuotaSeen]:
 
 
 def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
-               findings: list[Finding], saved_at: dt.datetime | None = None) -> Submission:
+               findings: list[Finding], saved_at: dt.datetime | None = None, indicators: bool = True) -> Submission:
     meta = _read_meta(rows_of, names)
     if meta is None:
         findings.append(finding("meta-missing", file=file, sheet=c.META))
@@ -215,7 +215,7 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
             unusable.add(spec.name)
         parsed[spec.key] = list(reader)
     indicators: list[IndicatorRow] = []
-    if c.INDICATORS.name in names:  # optional: template version 1 has no 企业指标
+    if c.INDICATORS.name in names and indicators:  # optional: template version 1 has no 企业指标
         reader = _SheetReader(c.INDICATORS, rows_of(c.INDICATORS.name), file, findings)
         if reader.usable:
             indicators = [_indicator(r) for r in reader]
@@ -242,7 +242,10 @@ def read_rows(sheets: Mapping[str, Sequence[Sequence[Any]]], file: str) -> tuple
 
 
 
-def read_submission(path: str | Path) -> tuple[Submission | None, list[Finding]]:
+_COUNTING_SHEETS = tuple(s for s in READ_SHEETS if s != c.INDICATORS.name)
+
+
+def read_submission(path: str | Path, indicators: bool = True) -> tuple[Submission | None, list[Finding]]:
     """Read one workbook (never raises for bad content: what cannot be read is a finding)."""
     file = str(path)
     shown = display_name(file)  # what findings say: printable even for a GBK or broken file name
@@ -251,7 +254,8 @@ def read_submission(path: str | Path) -> tuple[Submission | None, list[Finding]]
         reason = "不是文件" if Path(file).exists() else "文件不存在"
         return None, [finding("file-unreadable", file=shown, reason=reason)]
     try:
-        inspection = guard.inspect(file, READ_SHEETS)
+        # 企业指标 feeds only the screening: a consolidation or a check neither scans nor reads it
+        inspection = guard.inspect(file, READ_SHEETS if indicators else _COUNTING_SHEETS)
     except guard.Rejected as rejected:
         return None, [finding(rejected.code, file=shown, reason=rejected.reason)]
     except OSError as exc:
@@ -264,7 +268,7 @@ def read_submission(path: str | Path) -> tuple[Submission | None, list[Finding]]
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
         return None, [finding("file-unreadable", file=shown, reason=_reason(exc))]
     try:
-        return _read_book(_calamine_rows(book), names, shown, findings, inspection.saved_at), findings
+        return _read_book(_calamine_rows(book), names, shown, findings, inspection.saved_at, indicators), findings
     except Exception as exc:  # a part calamine cannot parse (corrupt sheet, missing part)
         return None, [finding("file-unreadable", file=shown, reason=_reason(exc))]
 

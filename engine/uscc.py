@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # values 0..30; no I, O, S, V, Z
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
 _ALLOWED = frozenset(CHARSET)
@@ -24,6 +26,7 @@ def with_check_character(first17: str) -> str:
     return first17 + check_character(first17)
 
 
+@lru_cache(maxsize=1 << 16)  # the same codes come back at every sign-in
 def problem(code: str) -> str | None:
     """None for a valid code, else why not: ``length``, ``charset`` or ``checksum``."""
     if len(code) != 18:

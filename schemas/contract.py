@@ -8,6 +8,7 @@ names made from it. No other module spells a header or a cell address.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 TEMPLATE_VERSION = "2.0"
@@ -37,7 +38,11 @@ class EntrySheet:
         return [c.header for c in self.columns]
 
     def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
+        return self._by_key[key]
+
+    @cached_property
+    def _by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
 
     def range_name(self, key: str) -> str:
         """Defined name of one column's data cells, e.g. ``tidu_activity_tier``."""
