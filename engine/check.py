@@ -18,7 +18,7 @@ from tidu.engine.folder import display_name
 from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.plan import load_plan, shipped_plan, shipped_plans
 from tidu.engine.reader import read_rows, read_submission
-from tidu.engine.rollup import Tally, progress, resolve_as_of, tally
+from tidu.engine.rollup import AsOfOutsideYear, Tally, progress, resolve_as_of, tally
 from tidu.schemas import contract as c
 from tidu.schemas.catalogue import finding
 from tidu.schemas.entries import Submission
@@ -97,8 +97,11 @@ def check_file(path: str | Path, plan: LoadedPlan | None = None, as_of: dt.date 
     return check_read(submission, findings, display_name(path), plan, as_of)[0]
 
 
-def _check_worker(path: str, plan: LoadedPlan | None, as_of: dt.date | None) -> SubmissionReport:
-    return check_file(path, plan, as_of)
+def _check_worker(path: str, plan: LoadedPlan | None, as_of: dt.date | None) -> SubmissionReport | tuple:
+    try:
+        return check_file(path, plan, as_of)
+    except AsOfOutsideYear as exc:  # a usage error, raised again in the caller's process
+        return ("as-of-outside-year", exc.as_of, exc.year)
 
 
 def check_files(paths: Sequence[str | Path], plan: LoadedPlan | None = None, as_of: dt.date | None = None,
@@ -107,6 +110,9 @@ def check_files(paths: Sequence[str | Path], plan: LoadedPlan | None = None, as_
     reads them): a file that crashes the reader is reported, the others go on. Input order kept."""
     items = [str(p) for p in paths]
     done = dict(run_isolated(partial(_check_worker, plan=plan, as_of=as_of), items, workers))
+    for result in done.values():
+        if isinstance(result, tuple):
+            raise AsOfOutsideYear(result[1], result[2])
     return [_crash_report(item, result) if isinstance(result, Crashed) else result
             for item, result in ((item, done[item]) for item in items)]
 
