@@ -39,8 +39,8 @@ def main() -> None:
             make(folder, good)
         other = build_workbook(Path(tmp) / "yx.xlsx", "玉溪市中小企业服务中心", report, rows=rows())
         hostile.million_styled_rows(folder, other)
-        hostile.with_macros(folder, build_workbook(Path(tmp) / "dl.xlsx", "大理州中小企业服务中心", report.plan,
-                                                   report.rules, rows=rows()))
+        hostile.with_macros(folder, build_workbook(Path(tmp) / "dl.xlsx", "大理州中小企业服务中心", report,
+                                                   rows=rows()))
         realworld = [p for p in hostile.REALWORLD.iterdir() if p.is_file()] if hostile.REALWORLD.is_dir() else []
         for path in realworld:
             shutil.copyfile(path, folder / path.name)
