@@ -7,7 +7,8 @@ warnings and infos) are built once, then in one run:
   * tidu: `tidu consolidate DIR -o R.xlsx --no-feedback` (report only) and with the feedback files;
   * naive: pandas.read_excel (openpyxl) per sheet, a Python validation loop, an openpyxl report
     (bench_consolidate.naive);
-  * floor: python-calamine reading every sheet tidu reads, in two processes, nothing else.
+  * floor: python-calamine reading every sheet a consolidation reads (企业指标 is read only by the
+    screening), in two processes, nothing else.
 With ``--copies N`` the set is also hard-linked N times into sub-folders (46·N files, all but the
 newest version of each centre superseded) to show that time stays linear and memory bounded.
 """
@@ -28,8 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_consolidate import naive, run_measured, scaled_folder  # noqa: E402
 from heavy_corpus import build_heavy_corpus  # noqa: E402
-
-from tidu.engine.reader import READ_SHEETS  # noqa: E402
+from tidu.engine.reader import _COUNTING_SHEETS as COUNTING_SHEETS  # noqa: E402
 
 AS_OF = "2021-12-31"
 
@@ -39,7 +39,7 @@ def _read_all(path: str) -> int:
 
     book = CalamineWorkbook.from_path(path)
     return sum(len(book.get_sheet_by_name(n).to_python(skip_empty_area=False))
-               for n in book.sheet_names if n in READ_SHEETS)
+               for n in book.sheet_names if n in COUNTING_SHEETS)
 
 
 def floor(paths: list[Path]) -> float:

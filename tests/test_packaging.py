@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 import tidu
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +51,7 @@ def fresh(tmp_path_factory, wheel) -> Path:
 
 def _run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
-                          executable=None if "/" in args[0] else None)
+    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_wheel_has_only_tidu_at_the_top(wheel):
