@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tidu.schemas import contract as c
-from tidu.schemas.entries import Submission
+from tidu.schemas.entries import Activity, Submission
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import Plan, Target
 from tidu.schemas.results import TierProgress
@@ -82,12 +82,7 @@ def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of
     if c.ACTIVITY.name in unusable:
         return result
     counted: dict[str, tuple[dt.date, int, str]] = {}  # activity id → (date, row, tier) of the counted row
-    for a in submission.activities:
-        if (c.ACTIVITY.name, a.row) in bad or a.date is None or a.date > as_of or a.id is None:
-            continue
-        category = plan.category_label(a.category or "")
-        if category is None or a.tier is None or plan.tier(a.tier) is None:
-            continue
+    for a, category in counted_activities(submission, plan, bad, as_of):
         counted[a.id] = (a.date, a.row, a.tier)
         result.sessions[a.tier] += 1
         result.by_category[(category, a.tier)] += 1
@@ -104,6 +99,21 @@ def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of
         if p.name:
             result.names.setdefault(p.uscc, p.name)
     return result
+
+
+def counted_activities(submission: Submission, plan: Plan, bad: set[tuple[str, int]],
+                       as_of: dt.date) -> Iterator[tuple[Activity, str]]:
+    """The 服务活动 rows that count, each with its canonical category: no error on the row, a
+    date up to ``as_of``, an id, a known category and tier. (The one filter of DESIGN §5.)"""
+    if c.ACTIVITY.name in submission.unusable_sheets:
+        return
+    for a in submission.activities:
+        if (c.ACTIVITY.name, a.row) in bad or a.date is None or a.date > as_of or a.id is None:
+            continue
+        category = plan.category_label(a.category or "")
+        if category is None or a.tier is None or plan.tier(a.tier) is None:
+            continue
+        yield a, category
 
 
 class TierSource(NamedTuple):

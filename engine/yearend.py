@@ -18,7 +18,7 @@ from enum import StrEnum
 from tidu.engine.consolidate import USED, ClaimKind, Consolidation
 from tidu.engine.normalize import safe_text
 from tidu.engine.reader import read_submission
-from tidu.engine.rollup import Tally, invalid_rows, tally, total
+from tidu.engine.rollup import Tally, counted_activities, invalid_rows, tally, total
 from tidu.schemas import contract as c
 from tidu.schemas.entries import Submission
 from tidu.schemas.findings import Finding, Severity
@@ -166,19 +166,9 @@ def counted_sessions(submission: Submission, plan: Plan, findings: Iterable[Find
 
     A test holds it to ``tally``'s counts per category × tier.
     """
-    if c.ACTIVITY.name in submission.unusable_sheets:
-        return []
-    bad = invalid_rows(findings)
-    out = []
-    for a in submission.activities:
-        if (c.ACTIVITY.name, a.row) in bad or a.date is None or a.date > as_of or a.id is None:
-            continue
-        category = plan.category_label(a.category or "")
-        if category is None or a.tier is None or plan.tier(a.tier) is None:
-            continue
-        out.append(Session(submission.file, a.row, a.date, category, a.tier, _text(a.name), _text(a.content),
-                           _text(a.form), a.enterprises or 0))
-    return out
+    return [Session(submission.file, a.row, a.date, category, a.tier, _text(a.name), _text(a.content),
+                    _text(a.form), a.enterprises or 0)
+            for a, category in counted_activities(submission, plan, invalid_rows(findings), as_of)]
 
 
 def _text(value: object) -> str:

@@ -36,6 +36,15 @@ KM_EXPECTED = {"国家级小巨人": (1, 1, 1), "省级小巨人": (0, 0, 0), "�
                "成长型中小企业": (0, 0, 0), "小微企业": (1, 2, 1)}
 
 
+def set_meta(path: Path, key: str, value) -> None:
+    """Change one ``_meta`` value of a built workbook (as a forger or an old tool would)."""
+    book = openpyxl.load_workbook(path)
+    for row in book["_meta"].iter_rows(min_row=2):
+        if row[0].value == key:
+            row[1].value = value
+    book.save(path)
+
+
 def make_folder(folder: Path, plan_report) -> dict[str, str]:
     """Build the folder; returns {file name: expected status}."""
     lp = plan_report

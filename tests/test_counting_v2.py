@@ -25,6 +25,7 @@ from tidu.schemas import PLANS_DIR
 from tidu.workbook.builder import build_workbook
 
 from .sample import E1, E2, E9, activity, code, roster, rows, signin
+from .submissions import set_meta
 
 PLATFORM = "云南竞争情报窗口平台"
 TIERS = ("国家级小巨人", "省级小巨人", "规上工业企业", "成长型中小企业", "小微企业")
@@ -298,21 +299,13 @@ def test_claims_are_classified_and_cross_unit_first(claims_result):
     ]
 
 
-def _set_meta(path: Path, key: str, value) -> None:
-    book = openpyxl.load_workbook(path)
-    for row in book["_meta"].iter_rows(min_row=2):
-        if row[0].value == key:
-            row[1].value = value
-    book.save(path)
-
-
 def test_version_order_uses_the_newer_of_export_and_save(tmp_path, plan_report):
     folder = tmp_path / "in"
     folder.mkdir()
     # A: exported 1 Oct but saved again on 5 Nov; B: exported and saved 1 Nov. A is the newer.
     a = build_workbook(folder / "a.xlsx", PLATFORM, plan_report, rows=rows(),
                        exported=dt.datetime(2021, 11, 5, 9))
-    _set_meta(a, "exported_at", dt.datetime(2021, 10, 1, 9))
+    set_meta(a, "exported_at", dt.datetime(2021, 10, 1, 9))
     build_workbook(folder / "b.xlsx", PLATFORM, plan_report, rows=rows(drop={"activity": [2]}),
                    exported=dt.datetime(2021, 11, 1, 9))
     result = consolidate(folder, plan_report, YEAR_END)

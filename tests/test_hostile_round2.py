@@ -27,20 +27,12 @@ from tidu.workbook.builder import build_workbook
 from tidu.workbook.report import write_report
 
 from .sample import rows
-from .submissions import QJ_CENTRE, qujing_rows
+from .submissions import QJ_CENTRE, qujing_rows, set_meta
 
 YEAR_END = dt.date(2021, 12, 31)
 KM = "昆明市中小企业服务中心"
 RICH = "<r><t>x</t></r></si><si><r><t>y</t></r>"
 BIDI = "\u202e司公限有\u2066甲\u2069"
-
-
-def _set_meta(path: Path, key: str, value) -> None:
-    book = openpyxl.load_workbook(path)
-    for row in book["_meta"].iter_rows(min_row=2):
-        if row[0].value == key:
-            row[1].value = value
-    book.save(path)
 
 
 def _tidu(*args: str, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
@@ -57,7 +49,7 @@ def rich_folder(tmp_path_factory, plan_report) -> Path:
     build_workbook(folder / "good.xlsx", KM, plan_report,
                    rows=rows({"roster:1:tier": RICH, "roster:0:name": BIDI, "roster:2:name": "=HYPERLINK(\"x\")"}))
     other = build_workbook(folder / "forged-centre.xlsx", QJ_CENTRE, plan_report, rows=qujing_rows(1))
-    _set_meta(other, "centre", "<r><t>昆明市中小企业服务中心</t></r>")
+    set_meta(other, "centre", "<r><t>昆明市中小企业服务中心</t></r>")
     return folder
 
 
@@ -188,7 +180,7 @@ def test_a_plan_id_is_never_opened_as_a_path(tmp_path, plan_report, plan_id):
         fifo = tmp_path / "fifo.yaml"
         os.mkfifo(fifo)
         plan_id = str(fifo)
-    _set_meta(path, "plan_id", plan_id)
+    set_meta(path, "plan_id", plan_id)
     done = _tidu("check", str(path), "--json", timeout=60)  # a FIFO opened for reading would hang here
     assert done.returncode == 1
     codes = [f["code"] for f in json.loads(done.stdout)["submissions"][0]["findings"]]
@@ -230,7 +222,7 @@ def test_forged_time_is_flagged_when_it_is_the_only_version(tmp_path, plan_repor
     folder.mkdir()
     forged = build_workbook(folder / "only.xlsx", QJ_CENTRE, plan_report, rows=qujing_rows(1),
                             exported=dt.datetime(2021, 10, 1, 9))
-    _set_meta(forged, "exported_at", dt.datetime(9999, 12, 31, 23, 59))
+    set_meta(forged, "exported_at", dt.datetime(9999, 12, 31, 23, 59))
     result = consolidate(folder, plan_report, YEAR_END)
     assert "version-time-suspect" in {f.code for f in result.findings}
     assert "不可信" in result.files[0].reason
