@@ -270,8 +270,10 @@ def _traffic_lights(ws: Any, first: int, last: int, fmts: Any) -> None:
                                                       "format": fmts.good})
         ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "between",
                                                       "minimum": 0.5, "maximum": 0.9999, "format": fmts.warn})
-        ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "<", "value": 0.5,
-                                                      "format": fmts.bad})
+        # Red only for a figure: an empty cell of the 系统核算 block (before 汇总) is not 0%.
+        cell = f"{col_letter(col)}{first + 1}"
+        ws.conditional_format(first, col, last, col, {"type": "formula", "format": fmts.bad,
+                                                      "criteria": f"=AND(ISNUMBER({cell}),{cell}<0.5)"})
     col = _COLS["pace"]
     for text, fmt in (("落后", fmts.bad), ("正常", fmts.good)):
         ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "==",
