@@ -279,17 +279,17 @@ def check_tier_criteria(ctx: Context) -> Iterator[Finding]:
 def check_quotas(ctx: Context) -> Iterator[Finding]:
     """Target figures shown in the workbook that differ from the plan (the plan wins)."""
     names = {"enterprises": "目标企业家数", "sessions": "服务场次"}
-    targets: dict[str | None, dict[str, Target]] = {}
+    own = {t.tier: t for t in ctx.targets}  # 完成情况 shows the centre's own (its share, else its unit's)
+    targets: dict[str, dict[str, Target]] = {}
     for q in ctx.submission.quotas_seen:
-        unit = q.unit if q.unit is not None else ctx.unit
         if q.unit is None and not ctx.known_centre:
             continue
-        if unit not in targets:
-            known = unit is None or ctx.plan.unit(unit) is not None
-            targets[unit] = {t.tier: t for t in ctx.plan.targets(unit)} if known else {}
+        unit = q.unit
+        if unit is not None and unit not in targets:
+            targets[unit] = {t.tier: t for t in ctx.plan.targets(unit)} if ctx.plan.unit(unit) else {}
         tier = q.tier if q.position is None else (
             ctx.plan.tier_labels[q.position] if q.position < len(ctx.plan.tiers) else "")
-        target = targets[unit].get(tier)
+        target = (own if unit is None else targets[unit]).get(tier)
         if target is None:
             continue
         expected = getattr(target, q.measure)

@@ -13,7 +13,6 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,13 +28,13 @@ from tidu.schemas.catalogue import CATALOGUE, finding
 from tidu.schemas.entries import Meta
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan, Plan
-from tidu.schemas.results import SubmissionReport, TierProgress
+from tidu.schemas.results import ClaimKind, Consolidation, FileState, FileStatus, SubmissionReport
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et"}
 REPORT_MARKER = "tidu-provincial-report"  # set as the report's docProps subject
 
-USED, SUPERSEDED, REJECTED, SKIPPED = "used", "superseded", "rejected", "skipped"
-STATUS_LABELS = {USED: "采用", SUPERSEDED: "被新版本取代", REJECTED: "拒收", SKIPPED: "跳过"}
+USED, SUPERSEDED, REJECTED, SKIPPED = FileState.USED, FileState.SUPERSEDED, FileState.REJECTED, FileState.SKIPPED
+STATUS_LABELS = {state: state.label for state in FileState}
 
 
 @dataclass
@@ -51,68 +50,6 @@ class FileOutcome:
     mtime: float = 0.0
     #: (severity, code) → how many findings this file has; always complete, whatever is listed
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
-@dataclass
-class FileStatus:
-    file: str
-    status: str
-    centre: str | None = None
-    unit: str | None = None
-    reason: str = ""
-    exported_at: dt.datetime | None = None
-    saved_at: dt.datetime | None = None
-
-
-class ClaimKind(StrEnum):
-    """Several centres claiming one enterprise (DESIGN §5)."""
-
-    COLLABORATION = "协同"  # all within one 附表3 unit, the provincial centre possibly among them
-    CROSS_UNIT = "跨单位"  # claimers from two or more units: listed first for the analyst
-
-
-@dataclass
-class Consolidation:
-    """The provincial picture; ``to_json`` is the `--json` contract of DESIGN §9."""
-
-    plan: LoadedPlan
-    as_of: dt.date
-    files: list[FileStatus]
-    missing: list[str]
-    units: dict[str, list[TierProgress]]
-    province: list[TierProgress]
-    by_category: list[dict[str, Any]]
-    duplicates: list[dict[str, Any]]
-    findings: list[Finding]
-    provincial_centre: list[TierProgress] | None = None
-    reports: dict[str, SubmissionReport] = field(default_factory=dict)  # used files
-    #: per 附表3 unit: (category, tier) → counted sessions (分类完成 per unit)
-    unit_by_category: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
-    #: file (as shown) → (severity, code) → count; complete even when ``findings`` lists only some
-    finding_counts: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
-    #: False when ``findings`` holds only the first errors and warnings of each file (a quick run)
-    complete: bool = True
-    #: per used centre: the progress of its previous version in the folder (what changed since)
-    previous: dict[str, SubmissionReport] = field(default_factory=dict)
-    #: distinct enterprises on the valid rosters, per tier (decided as for those served)
-    roster_by_tier: dict[str, int] = field(default_factory=dict)
-    #: the provincial centre's own sessions and enterprises (its targets are the province's, 协同)
-    provincial_own: list[TierProgress] | None = None
-    #: file as shown → its real path (names that are not UTF-8 are shown decoded)
-    paths: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "plan": self.plan.plan.id,
-            "as_of": self.as_of.isoformat(),
-            "files": [{"file": f.file, "status": f.status, "centre": f.centre, "unit": f.unit, "reason": f.reason}
-                      for f in self.files],
-            "missing": self.missing,
-            "units": [{"unit": unit, "progress": [p.to_json() for p in rows]} for unit, rows in self.units.items()],
-            "province": {"progress": [p.to_json() for p in self.province], "by_category": self.by_category},
-            "duplicates": self.duplicates,
-            "findings": [f.to_json(with_file=True) for f in self.findings],
-        }
 
 
 #: A quick run (``detail=False``) lists this many errors and warnings per file; counts stay complete.

@@ -143,8 +143,8 @@ CASES = [
     ("criteria-rd-ratio", {"roster:2:rd_expense": 200}, None, None, None, None,
      {("tier-criteria", R, 4, "研发费用(万元)")}),
     # quotas shown in the workbook
-    ("quota-mismatch", {}, None, None, _set_cell(c.PROGRESS, "B6", 20), None,
-     {("quota-mismatch", c.PROGRESS, 6, "目标企业家数")}),
+    ("quota-mismatch", {}, None, None, _set_cell(c.PROGRESS, "B8", 20), None,
+     {("quota-mismatch", c.PROGRESS, 8, "目标企业家数")}),
     ("quota-mismatch-annex3", {}, None, None, _set_cell(c.ANNEX3, "K8", 99), None,
      {("quota-mismatch", c.ANNEX3, 8, "服务场次")}),
     # evidence, empty sheets

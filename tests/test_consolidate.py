@@ -182,4 +182,5 @@ def test_two_consolidations_writing_one_report(tmp_path, folder):
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     book = openpyxl.load_workbook(out)
     assert book.sheetnames[0] == "总览" and book["报送情况"].max_row > 3
-    assert [p.name for p in tmp_path.iterdir()] == ["same.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.xlsx", "same_反馈"]  # no temporary left
+    assert not [p for p in (tmp_path / "same_反馈").iterdir() if p.name.startswith(".~tidu-")]

@@ -329,3 +329,21 @@ def test_check_of_a_copy_outside_the_folder_reads_the_same(tmp_path, books, plan
     copy = tmp_path / "copy.xlsx"
     shutil.copy(books["clean"], copy)
     assert _figures(check_file(copy, plan_report, YEAR_END)) == CLEAN
+
+
+def test_a_centre_with_a_share_is_judged_against_it(tmp_path):
+    data = yaml.safe_load((PLANS_DIR / "yunnan-2021.yaml").read_text(encoding="utf-8"))
+    unit = next(u for u in data["annex3"]["units"] if u["name"] == "昆明市中小中心及窗口平台")
+    row = unit["row"]  # 18,16, 44,4, 140,2, 70,2, 252,4
+    centre = [v if v == "/" else v // 2 for v in row]
+    platform = [v if v == "/" else v - v // 2 for v in row]
+    data["shares"] = {"昆明市中小中心及窗口平台": {KM_CENTRE: centre, KM_PLATFORM: platform}}
+    plan_file = tmp_path / "shares.yaml"
+    plan_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    loaded = load_plan(plan_file)
+    path = build_workbook(tmp_path / "km.xlsx", KM_CENTRE, loaded, rows=rows())
+    report = check_file(path, loaded, dt.date(2021, 7, 2))
+    assert [(p.sessions_target, p.enterprises_target) for p in report.progress] == [
+        (8, 9), (2, 22), (1, 70), (1, 35), (2, 126)]
+    assert "quota-mismatch" not in {f.code for f in report.findings}  # 完成情况 shows the share
+    assert report.progress[2].sessions_expected == 0  # judged on its own: floor(1 × 183 / 365) = 0
