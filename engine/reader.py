@@ -196,8 +196,8 @@ def _read_quotas(rows_of: RowSource, names: Sequence[str]) -> list[QuotaSeen]:
     return seen
 
 
-def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
-               findings: list[Finding], saved_at: dt.datetime | None = None, indicators: bool = True) -> Submission:
+def _read_book(rows_of: RowSource, names: Sequence[str], file: str, findings: list[Finding],
+               saved_at: dt.datetime | None = None, with_indicators: bool = True) -> Submission:
     meta = _read_meta(rows_of, names)
     if meta is None:
         findings.append(finding("meta-missing", file=file, sheet=c.META))
@@ -215,7 +215,7 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str,
             unusable.add(spec.name)
         parsed[spec.key] = list(reader)
     indicators: list[IndicatorRow] = []
-    if c.INDICATORS.name in names and indicators:  # optional: template version 1 has no 企业指标
+    if c.INDICATORS.name in names and with_indicators:  # optional: template version 1 has no 企业指标
         reader = _SheetReader(c.INDICATORS, rows_of(c.INDICATORS.name), file, findings)
         if reader.usable:
             indicators = [_indicator(r) for r in reader]
