@@ -205,7 +205,7 @@ def _row(tier: str, sessions: int, sessions_target: int | None, enterprises: int
     return TierProgress(
         tier=tier, sessions=sessions, sessions_target=sessions_target, enterprises=enterprises,
         enterprises_target=enterprises_target, visits=visits, sessions_expected=expected,
-        behind_pace=None if expected is None or not sessions_target else sessions < expected,
+        behind_pace=None if expected is None else sessions < expected,
         sessions_rate=rate(sessions, sessions_target), enterprises_rate=rate(enterprises, enterprises_target),
         sessions_gap=gap(sessions, sessions_target), enterprises_gap=gap(enterprises, enterprises_target),
     )

@@ -283,7 +283,7 @@ def test_progress_per_tier(plan):
     assert [(p.tier, p.sessions, p.enterprises, p.visits) for p in got] == [
         (NAT, 2, 0, 0), (PROV, 0, 0, 0), (ABOVE, 1, 1, 4), (GROWTH, 0, 1, 0), (MICRO, 3, 0, 1)]
     assert [(p.sessions_expected, p.behind_pace) for p in got] == [
-        (None, None), (None, None), (1, False), (0, None), (1, False)]
+        (None, None), (None, None), (1, False), (0, False), (1, False)]  # target 0: nothing due, not behind
     assert [(p.sessions_rate, p.sessions_gap) for p in got] == [
         (None, None), (None, None), (0.5, 1), (None, 0), (1.5, 0)]
     assert [(p.enterprises_rate, p.enterprises_gap) for p in got] == [

@@ -105,7 +105,7 @@ def _pace(ws: Any, r: int, setup: ProgressSetup, fmts: Any, cached: TierProgress
         expected, actual = _cell("sessions_expected", r), _cell("sessions", r)
         verdict = _DASH if cached.behind_pace is None else ("落后" if cached.behind_pace else "正常")
         ws.write_formula(r, _COLS["pace"],
-                         f'=IF(AND(ISNUMBER({expected}),N({st})>0),IF({actual}<{expected},"落后","正常"),"{_DASH}")',
+                         f'=IF(ISNUMBER({expected}),IF({actual}<{expected},"落后","正常"),"{_DASH}")',
                          fmts.cell_center, verdict)
     else:
         ws.write_string(r, _COLS["sessions_expected"], _DASH, fmts.cell_center)
