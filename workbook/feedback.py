@@ -120,7 +120,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     ws.set_row(1, 48)
     r = 3
     if report.progress:
-        text(r, 0, "一、本单位完成情况（系统核算）", fmts.label)
+        text(r, 0, "一、本单位完成情况（系统核算）", fmts.subtitle)
         for j, header in enumerate(_PROGRESS_HEADERS):
             write_text(ws, r + 1, j, header, fmts.header)
         r += 2
@@ -130,12 +130,12 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
         r += 1
     change = _changes(job.previous, report, counts)
     if change:
-        text(r, 0, "二、与上一版相比", fmts.label)
+        text(r, 0, "二、与上一版相比", fmts.subtitle)
         for i, line in enumerate(change, start=r + 1):
             ws.merge_range(i, 0, i, 7, None)
             text(i, 0, line)
         r += len(change) + 2
-    text(r, 0, "三、问题清单（全部，按工作表和行）", fmts.label)
+    text(r, 0, "三、问题清单（全部，按工作表和行）", fmts.subtitle)
     for j, header in enumerate(_FINDING_HEADERS):
         write_text(ws, r + 1, j, header, fmts.header)
     first = r + 2
@@ -155,7 +155,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"警告"',
                                               "format": fmts.warn})
     ws.autofilter(r + 1, 0, last, len(_FINDING_HEADERS) - 1)
-    for j, width in enumerate((14, 12, 8, 16, 20, 50, 36, 20, 10, 12)):
+    for j, width in enumerate((14, 12, 9, 16, 20, 44, 36, 20, 11, 12)):
         ws.set_column(j, j, width)
     ws.freeze_panes(r + 2, 0)
     ws.set_landscape()
@@ -168,7 +168,8 @@ def ws_note(job: FeedbackJob, report: SubmissionReport, counts: Counter[str]) ->
     status = "已采用" if job.status == USED else "未采用（拒收）"
     reason = f"：{job.reason}" if job.reason else ""
     as_of = report.as_of.isoformat() if report.as_of else "—"
-    return (f"文件“{job.shown}”{status}{reason}。统计截至 {as_of}。共有错误 {counts['error']} 条、警告 "
+    name = os.path.basename(job.shown)
+    return (f"文件“{name}”{status}{reason}。统计截至 {as_of}。共有错误 {counts['error']} 条、警告 "
             f"{counts['warning']} 条、提示 {counts['info']} 条：有错误的行不计入统计，请按“怎么改”改正后重新报送。")
 
 
