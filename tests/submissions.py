@@ -9,6 +9,7 @@ import openpyxl
 from tidu.workbook.builder import build_workbook
 
 from .sample import BASE, E1, E9, activity, code, roster, rows, signin
+from .xledit import edit_workbook
 
 KM_CENTRE, KM_PLATFORM, QJ_CENTRE = "昆明市中小企业服务中心", "昆明市中小企业公共服务窗口平台", "曲靖市中小企业服务中心"
 KM_UNIT, QJ_UNIT = "昆明市中小中心及窗口平台", "曲靖市中小中心及窗口平台"
@@ -38,11 +39,13 @@ KM_EXPECTED = {"国家级小巨人": (1, 1, 1), "省级小巨人": (0, 0, 0), "�
 
 def set_meta(path: Path, key: str, value) -> None:
     """Change one ``_meta`` value of a built workbook (as a forger or an old tool would)."""
-    book = openpyxl.load_workbook(path)
-    for row in book["_meta"].iter_rows(min_row=2):
-        if row[0].value == key:
-            row[1].value = value
-    book.save(path)
+
+    def change(book) -> None:
+        for row in book["_meta"].iter_rows(min_row=2):
+            if row[0].value == key:
+                row[1].value = value
+
+    edit_workbook(path, change)
 
 
 def make_folder(folder: Path, plan_report) -> dict[str, str]:
@@ -55,11 +58,7 @@ def make_folder(folder: Path, plan_report) -> dict[str, str]:
     build_workbook(folder / "曲靖-新.xlsx", QJ_CENTRE, lp, rows=qujing_rows(2), exported=nov1)
     build_workbook(folder / "曲靖-旧.xlsx", QJ_CENTRE, lp, rows=qujing_rows(1), exported=oct1)
     unknown = build_workbook(folder / "未知单位.xlsx", KM_CENTRE, lp, rows=rows())
-    book = openpyxl.load_workbook(unknown)
-    for row in book["_meta"].iter_rows(min_row=2):
-        if row[0].value == "centre":
-            row[1].value = "某某中心"
-    book.save(unknown)
+    set_meta(unknown, "centre", "某某中心")
     foreign = openpyxl.Workbook()
     foreign.active["A1"] = "与台账无关的表格"
     foreign.save(folder / "别的表格.xlsx")

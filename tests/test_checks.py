@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import openpyxl
 import pytest
 from tidu.engine.check import check_file
 from tidu.engine.cli.main import main
@@ -19,6 +18,7 @@ from tidu.schemas import contract as c
 from tidu.workbook.builder import build_workbook
 
 from .sample import CENTRE, E1, E3, E9, code, rows, signin
+from .xledit import edit_workbook
 
 YEAR_END = dt.date(2021, 12, 31)
 R, A, S = c.ROSTER.name, c.ACTIVITY.name, c.SIGNIN.name
@@ -27,9 +27,7 @@ R, A, S = c.ROSTER.name, c.ACTIVITY.name, c.SIGNIN.name
 def _build(tmp_path: Path, plan_report, data, edit: Callable | None = None) -> Path:
     path = build_workbook(tmp_path / "centre.xlsx", CENTRE, plan_report, rows=data)
     if edit:
-        book = openpyxl.load_workbook(path)
-        edit(book)
-        book.save(path)
+        edit_workbook(path, edit)
     return path
 
 

@@ -26,6 +26,7 @@ from tidu.workbook.builder import build_workbook
 
 from .sample import E1, E2, E9, activity, code, roster, rows, signin
 from .submissions import set_meta
+from .xledit import edit_workbook
 
 PLATFORM = "云南竞争情报窗口平台"
 TIERS = ("国家级小巨人", "省级小巨人", "规上工业企业", "成长型中小企业", "小微企业")
@@ -317,9 +318,7 @@ def test_a_workbook_lacking_an_entry_sheet_is_rejected_naming_it(tmp_path, plan_
     folder = tmp_path / "in"
     folder.mkdir()
     path = build_workbook(folder / "w.xlsx", PLATFORM, plan_report, rows=rows())
-    book = openpyxl.load_workbook(path)
-    del book[sheet]
-    book.save(path)
+    edit_workbook(path, lambda book: book.remove(book[sheet]))
     result = consolidate(folder, plan_report, YEAR_END)
     (status,) = result.files
     assert status.status == "rejected" and f"《{sheet}》" in status.reason

@@ -28,6 +28,7 @@ from tidu.workbook.report import write_report
 
 from .sample import rows
 from .submissions import QJ_CENTRE, qujing_rows, set_meta
+from .xledit import edit_workbook
 
 YEAR_END = dt.date(2021, 12, 31)
 KM = "昆明市中小企业服务中心"
@@ -159,12 +160,13 @@ def test_check_isolates_a_crashing_file(tmp_path, plan_report, monkeypatch):
 
 def test_sixty_thousand_label_rows_are_read_in_one_pass(tmp_path, plan_report):
     path = build_workbook(tmp_path / "labels.xlsx", KM, plan_report, rows=rows())
-    book = openpyxl.load_workbook(path)
-    ws = book["完成情况"]
-    ws.delete_rows(1, ws.max_row)
-    for i in range(60_000):
-        ws.cell(row=i + 1, column=1, value="小微企业" if i % 2 else "国家级小巨人")
-    book.save(path)
+    def labels(book) -> None:
+        ws = book["完成情况"]
+        ws.delete_rows(1, ws.max_row)
+        for i in range(60_000):
+            ws.cell(row=i + 1, column=1, value="小微企业" if i % 2 else "国家级小巨人")
+
+    edit_workbook(path, labels)
     done = _tidu("check", str(path), "--json", "--as-of", "2021-12-31", timeout=60)
     assert done.returncode in (0, 1), done.stderr
     assert json.loads(done.stdout)["submissions"][0]["progress"]

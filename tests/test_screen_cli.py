@@ -18,6 +18,8 @@ from tidu.engine.cli.main import main
 from tidu.engine.uscc import with_check_character
 from tidu.schemas import contract as c
 
+from .xledit import edit_workbook
+
 AS_OF = "2021-09-30"
 
 
@@ -62,7 +64,10 @@ INDICATORS = [  # uscc, year, figures
 
 
 def _fill(path, plan, with_indicators: bool = True):
-    book = openpyxl.load_workbook(path)
+    edit_workbook(path, lambda book: _type_rows(book, plan, with_indicators))
+
+
+def _type_rows(book, plan, with_indicators: bool) -> None:
     roster = book[c.ROSTER.name]
     cols = {col.key: i + 1 for i, col in enumerate(c.ROSTER.columns)}
     for r, (uscc, name, tier, revenue, main_revenue) in enumerate(ROSTER, start=2):
@@ -88,7 +93,6 @@ def _fill(path, plan, with_indicators: bool = True):
     signin = book[c.SIGNIN.name]
     signin.cell(2, 1, "HD1")
     signin.cell(2, 2, SERVED)
-    book.save(path)
 
 
 def _run(*args: str) -> tuple[int, str]:
