@@ -226,6 +226,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = run_demo(out, _as_of(args.as_of), plan=load_plan(args.plan), on_step=lambda _: bar.update())
     print(f"示例报送台账：{result.submissions}")
     _print_consolidation(result.consolidation, result.report)
+    from tidu.workbook.feedback import feedback_folder
+
+    print(f"各单位的反馈文件（退回意见）：{feedback_folder(result.report)}")
+    if result.screen is not None:
+        print(f"梯度评估（储备、预警）：{result.screen}")
     return EXIT_OK
 
 
