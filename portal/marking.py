@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -193,21 +194,20 @@ def _set_calc_aside(source: Path, work: Path) -> tuple[Path, bytes | None]:
     return slim, original
 
 
-def write_marked(source: str | Path, target: str | Path, report: SubmissionReport) -> bool:
-    """Write the marked copy of ``source`` to ``target`` (atomically); False if openpyxl cannot
-    open the format (an .xls or .ods is checked but gets no marked copy)."""
-    target = Path(target)
+def edit_copy(source: Path, target: Path, edit: Callable[[Any], None]) -> bool:
+    """Write ``target`` as ``source`` with ``edit(book)`` applied through openpyxl, the _calc part
+    set aside and put back (atomically; ``target`` may be ``source``). False if openpyxl cannot
+    open the format."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         work = Path(tmp)
-        slim, calc = _set_calc_aside(Path(source), work)
+        slim, calc = _set_calc_aside(source, work)
         try:
             book = openpyxl.load_workbook(slim)
         except Exception:  # not an OOXML workbook openpyxl can edit: the findings stand without a copy
             return False
-        _write_findings(book, report)
-        _write_progress(book, report)
-        saved = work / "marked.xlsx"
+        edit(book)
+        saved = work / "edited.xlsx"
         book.save(saved)
         if calc is not None:
             with zipfile.ZipFile(saved) as zf:
@@ -217,3 +217,14 @@ def write_marked(source: str | Path, target: str | Path, report: SubmissionRepor
                 saved = work / "whole.xlsx"
         os.replace(saved, target)
     return True
+
+
+def write_marked(source: str | Path, target: str | Path, report: SubmissionReport) -> bool:
+    """Write the marked copy of ``source`` to ``target`` (atomically); False if openpyxl cannot
+    open the format (an .xls or .ods is checked but gets no marked copy)."""
+
+    def mark(book: Any) -> None:
+        _write_findings(book, report)
+        _write_progress(book, report)
+
+    return edit_copy(Path(source), Path(target), mark)
