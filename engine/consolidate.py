@@ -180,7 +180,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     worker = partial(read_one, plan=plan, as_of=day, detail=detail)
     registry = set(the_plan.centre_names())
     newest: dict[str, tuple[_Version, FileOutcome]] = {}  # centre → its newest version so far
-    older: dict[str, list[tuple[FileOutcome, str]]] = defaultdict(list)  # superseded, with why
+    older: dict[str, list[tuple[_Version, FileOutcome, str]]] = defaultdict(list)  # superseded, with why
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
     counts: dict[str, dict[tuple[str, str], int]] = {}  # likewise, complete counts by file
     notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
@@ -200,12 +200,12 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             findings[path] = _with_file(outcome.report.findings, shown)
             continue
         assert meta is not None and meta.centre is not None
-        extra, note = _version_findings(outcome, shown, meta.centre, registry, now)
         version = _version(outcome, now)
+        extra, note = _version_findings(outcome, version, shown, meta.centre, registry)
         current = newest.get(meta.centre)
         if current is None or version.key() > current[0].key():
             if current is not None:
-                older[meta.centre].append((_drop_detail(current[1], findings),
+                older[meta.centre].append((current[0], _drop_detail(current[1], findings),
                                            _superseded_reason(outcome, version, current[0])))
                 notes.pop(current[1].file, None)
                 counts.pop(current[1].file, None)
@@ -216,7 +216,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             if note:
                 notes[path] = note
         else:
-            older[meta.centre].append((_drop_detail(outcome, findings),
+            older[meta.centre].append((version, _drop_detail(outcome, findings),
                                        _superseded_reason(current[1], current[0], version)))
             counts.pop(path, None)
 
@@ -226,7 +226,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
         statuses[outcome.file] = FileStatus(display_name(outcome.file), USED, centre, unit,
                                             notes.get(outcome.file, ""),
                                             outcome.meta.exported_at if outcome.meta else None, outcome.saved_at)
-        for old, why in older[centre]:
+        for _, old, why in older[centre]:
             statuses[old.file] = FileStatus(display_name(old.file), SUPERSEDED, centre, unit, why,
                                             old.meta.exported_at if old.meta else None, old.saved_at)
     ordered = [f for path in to_read for f in findings.get(path, ())]
@@ -235,18 +235,17 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     result.paths = {display_name(e.path): e.path for e in entries}
     result.complete = detail
     for centre in newest:
-        versions = sorted(older[centre], key=lambda o: o[0].saved_at or dt.datetime.min)
-        if versions:
-            result.previous[centre] = versions[-1][0].report
+        if older[centre]:  # the newest of the superseded versions, in the order versions are chosen by
+            result.previous[centre] = max(older[centre], key=lambda o: o[0].key())[1].report
     return result
 
 
-def _version_findings(outcome: FileOutcome, shown: str, centre: str, registry: set[str],
-                      now: dt.datetime) -> tuple[list[Finding], str]:
+def _version_findings(outcome: FileOutcome, version: _Version, shown: str, centre: str,
+                      registry: set[str]) -> tuple[list[Finding], str]:
     """Warnings about how a version claims its place, and the note 报送情况 shows for it."""
     out, notes = [], []
     meta = outcome.meta
-    if _version(outcome, now).suspect and meta is not None and meta.exported_at is not None:
+    if version.suspect and meta is not None and meta.exported_at is not None:
         out.append(finding("version-time-suspect", file=shown, sheet=c.META, column=c.META_KEYS["exported_at"],
                            value=meta.exported_at.isoformat(sep=" ")))
         notes.append("导出时间不可信，按保存时间排序")

@@ -16,19 +16,6 @@ GREEN_AT = 1.0  # done
 AMBER_AT = 0.5  # on its way; below this, far behind
 
 
-class Light(StrEnum):
-    GREEN = "green"
-    AMBER = "amber"
-    RED = "red"
-
-
-def light(rate: float | None) -> Light | None:
-    """The traffic light of a completion rate; None without a rate (no target)."""
-    if rate is None:
-        return None
-    return Light.GREEN if rate >= GREEN_AT else Light.AMBER if rate >= AMBER_AT else Light.RED
-
-
 class TierProgress(BaseModel):
     """Actuals against targets for one tier (DESIGN §5). A target of None means "/" or none."""
 

@@ -25,7 +25,7 @@ from tidu.schemas.advice import advice
 from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.results import SubmissionReport, TierProgress
-from tidu.workbook.xl import Formats, atomic_path, write_text
+from tidu.workbook.xl import Formats, Sheet, atomic_path
 
 SHEET = "退回意见"
 
@@ -102,17 +102,8 @@ _FINDING_HEADERS = ("严重程度", "工作表", "行", "列", "填写值", "问
 
 
 def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: SubmissionReport, year: int) -> None:
-    ws = book.add_worksheet(SHEET)
-
-    def text(r: int, col: int, value: object, fmt: object = None) -> None:
-        write_text(ws, r, col, value, fmt or fmts.cell, fmts)
-
-    def number(r: int, col: int, value: float | int | None, fmt: object = None, blank: str = "—") -> None:
-        if value is None:
-            write_text(ws, r, col, blank, fmts.cell_center)
-        else:
-            ws.write_number(r, col, value, fmt or fmts.cell_int)
-
+    s = Sheet(book, SHEET, fmts)
+    ws, text, number = s.ws, s.text, s.number
     text(0, 0, f"{job.centre} {year}年企业梯度培育台账 退回意见", fmts.subtitle)
     counts = Counter(f.severity.value for f in report.findings)
     ws.merge_range(1, 0, 1, 7, None)
@@ -121,11 +112,10 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     r = 3
     if report.progress:
         text(r, 0, "一、本单位完成情况（系统核算）", fmts.subtitle)
-        for j, header in enumerate(_PROGRESS_HEADERS):
-            write_text(ws, r + 1, j, header, fmts.header)
+        s.headers(r + 1, _PROGRESS_HEADERS)
         r += 2
         for p in report.progress:
-            _progress_row(ws, r, p, text, number, fmts)
+            _progress_row(s, r, p)
             r += 1
         r += 1
     change = _changes(job.previous, report, counts)
@@ -136,8 +126,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
             text(i, 0, line)
         r += len(change) + 2
     text(r, 0, "三、问题清单（全部，按工作表和行）", fmts.subtitle)
-    for j, header in enumerate(_FINDING_HEADERS):
-        write_text(ws, r + 1, j, header, fmts.header)
+    s.headers(r + 1, _FINDING_HEADERS)
     first = r + 2
     for i, f in enumerate(report.findings, start=first):
         text(i, 0, f.severity.label, fmts.cell_center)
@@ -155,8 +144,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"警告"',
                                               "format": fmts.warn})
     ws.autofilter(r + 1, 0, last, len(_FINDING_HEADERS) - 1)
-    for j, width in enumerate((14, 12, 9, 16, 20, 44, 36, 20, 11, 12)):
-        ws.set_column(j, j, width)
+    s.widths((14, 12, 9, 16, 20, 44, 36, 20, 11, 12))
     ws.freeze_panes(r + 2, 0)
     ws.set_landscape()
     ws.set_paper(9)
@@ -173,7 +161,8 @@ def ws_note(job: FeedbackJob, report: SubmissionReport, counts: Counter[str]) ->
             f"{counts['warning']} 条、提示 {counts['info']} 条：有错误的行不计入统计，请按“怎么改”改正后重新报送。")
 
 
-def _progress_row(ws: object, r: int, p: TierProgress, text: Callable, number: Callable, fmts: Formats) -> None:
+def _progress_row(s: Sheet, r: int, p: TierProgress) -> None:
+    text, number, fmts = s.text, s.number, s.fmts
     text(r, 0, p.tier, fmts.name)
     number(r, 1, p.sessions_target, blank="/")
     number(r, 2, p.sessions)

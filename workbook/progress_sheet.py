@@ -18,7 +18,7 @@ from tidu.schemas import contract as c
 from tidu.schemas.plan import Target
 from tidu.schemas.results import TierProgress
 from tidu.workbook import calc_sheet as calc
-from tidu.workbook.xl import Formats, col_letter, sheet_ref, write_text
+from tidu.workbook.xl import Formats, col_letter, sheet_ref, traffic_lights, write_text
 
 HEADER_ROW = 6  # 0-based row of the formula block's header
 _COLS = {key: i for i, (key, _) in enumerate(c.PROGRESS_COLUMNS)}
@@ -264,16 +264,9 @@ def _total_row(ws: Any, total: int, first: int, last: int, setup: ProgressSetup,
 
 
 def _traffic_lights(ws: Any, first: int, last: int, fmts: Any) -> None:
-    for key in ("enterprises_rate", "sessions_rate"):
-        col = _COLS[key]
-        ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": ">=", "value": 1,
-                                                      "format": fmts.good})
-        ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "between",
-                                                      "minimum": 0.5, "maximum": 0.9999, "format": fmts.warn})
-        # Red only for a figure: an empty cell of the 系统核算 block (before 汇总) is not 0%.
-        cell = f"{col_letter(col)}{first + 1}"
-        ws.conditional_format(first, col, last, col, {"type": "formula", "format": fmts.bad,
-                                                      "criteria": f"=AND(ISNUMBER({cell}),{cell}<0.5)"})
+    # Red only for a figure: an empty cell of the 系统核算 block (before 汇总) is not 0%.
+    traffic_lights(ws, first, last, [_COLS["enterprises_rate"], _COLS["sessions_rate"]], fmts,
+                   red_for_numbers_only=True)
     col = _COLS["pace"]
     for text, fmt in (("落后", fmts.bad), ("正常", fmts.good)):
         ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "==",

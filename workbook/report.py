@@ -8,7 +8,6 @@ and renamed over it, so a reader never sees half a report and two writers never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Severity
 from tidu.schemas.results import TierProgress
-from tidu.workbook.xl import Formats, atomic_path, write_text
+from tidu.workbook.xl import Formats, Sheet, atomic_path, write_text
 
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 
@@ -28,35 +27,7 @@ OVERVIEW, SUMMARY, CATEGORY, TASKS, ISSUES, FILES, DUPLICATES, CHARTS = (
     "总览", "全省汇总", "分类完成", "任务清单", "问题清单", "报送情况", "重复企业", "图表")
 
 
-class _Sheet:
-    """A worksheet with a write cursor and safe writers."""
-
-    def __init__(self, book: Any, name: str, fmts: Formats):
-        self.ws, self.fmts = book.add_worksheet(name), fmts
-
-    def text(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
-        write_text(self.ws, row, col, value, fmt or self.fmts.cell, self.fmts)
-
-    def number(self, row: int, col: int, value: float | int | None, fmt: Any = None, blank: str = "—") -> None:
-        if value is None:
-            self.ws.write_string(row, col, blank, self.fmts.cell_center)
-        else:
-            self.ws.write_number(row, col, value, fmt or self.fmts.cell_int)
-
-    def headers(self, row: int, headers: Sequence[str], col: int = 0) -> None:
-        for j, header in enumerate(headers):
-            self.ws.write_string(row, col + j, header, self.fmts.header)
-
-    def lights(self, first_row: int, last_row: int, cols: Sequence[int]) -> None:
-        """Traffic lights on completion rates: ≥100% green, 50–100% amber, below red."""
-        for col in cols:
-            for rule in ({"criteria": ">=", "value": 1, "format": self.fmts.good},
-                         {"criteria": "between", "minimum": 0.5, "maximum": 0.99999, "format": self.fmts.warn},
-                         {"criteria": "<", "value": 0.5, "format": self.fmts.bad}):
-                self.ws.conditional_format(first_row, col, last_row, col, {"type": "cell", **rule})
-
-
-def _progress_cells(sheet: _Sheet, row: int, col: int, p: TierProgress, fmt_override: Any = None) -> None:
+def _progress_cells(sheet: Sheet, row: int, col: int, p: TierProgress, fmt_override: Any = None) -> None:
     f = sheet.fmts
     sheet.number(row, col, p.enterprises_target, blank="/")
     sheet.number(row, col + 1, p.enterprises)
@@ -73,7 +44,7 @@ def _overview(book: Any, fmts: Formats, result: Consolidation, screening: Any = 
     """总览: the one screen the analyst reads first."""
     plan = result.plan.plan
     view = overview(result, screening.summary().get("above_scale_new") if screening is not None else None)
-    s = _Sheet(book, OVERVIEW, fmts)
+    s = Sheet(book, OVERVIEW, fmts)
     ws = s.ws
     s.text(0, 0, f"{plan.year}年企业梯度培育全省总览（统计截至 {result.as_of.isoformat()}）", fmts.subtitle)
     s.text(1, 0, f"采用 {view.used} 份台账；未报送 {len(view.missing)} 个单位；拒收 {view.rejected} 份；"
@@ -177,7 +148,7 @@ SUMMARY_HEADERS = ("单位", "培育梯度", "目标企业", "服务企业", "�
 def _summary(book: Any, fmts: Formats, result: Consolidation) -> None:
     """全省汇总: the 附表3 mirror, one row per unit and tier (readable on screen and in print)."""
     plan = result.plan.plan
-    s = _Sheet(book, SUMMARY, fmts)
+    s = Sheet(book, SUMMARY, fmts)
     ws = s.ws
     s.text(0, 0, f"{plan.year}年企业梯度培育任务完成情况（附表3，统计截至 {result.as_of.isoformat()}）", fmts.subtitle)
     s.text(1, 0, "完成率 = 实际 ÷ 目标，目标为“/”或 0 时不计算；国家级、省级小巨人由各单位协同省中心完成；"
@@ -207,8 +178,7 @@ def _summary(book: Any, fmts: Formats, result: Consolidation) -> None:
     s.lights(3, last, [4, 8])
     ws.conditional_format(3, 11, last, 11, {"type": "cell", "criteria": "==", "value": '"落后"', "format": fmts.bad})
     ws.autofilter(2, 0, last, len(SUMMARY_HEADERS) - 1)
-    for j, width in enumerate((26, 13, 8, 8, 9, 8, 8, 8, 9, 8, 9, 7, 44)):
-        ws.set_column(j, j, width)
+    s.widths((26, 13, 8, 8, 9, 8, 8, 8, 9, 8, 9, 7, 44))
     ws.freeze_panes(3, 2)
     ws.set_landscape()
     ws.set_paper(9)
@@ -216,7 +186,7 @@ def _summary(book: Any, fmts: Formats, result: Consolidation) -> None:
     ws.repeat_rows(2)
 
 
-def _unit_block(s: _Sheet, r: int, name: str, rows: list[TierProgress], result: Consolidation, note: str,
+def _unit_block(s: Sheet, r: int, name: str, rows: list[TierProgress], result: Consolidation, note: str,
                 joint: set[str], strong: bool = False) -> int:
     """A unit's all-tier row, then one row per tier; returns the next free row."""
     fmts = s.fmts
@@ -235,7 +205,7 @@ def _unit_block(s: _Sheet, r: int, name: str, rows: list[TierProgress], result: 
 
 def _by_category(book: Any, fmts: Formats, result: Consolidation) -> None:
     plan = result.plan.plan
-    s = _Sheet(book, CATEGORY, fmts)
+    s = Sheet(book, CATEGORY, fmts)
     ws = s.ws
     s.text(0, 0, "分类完成情况（附表1：服务类别 × 培育梯度，全省服务场次）", fmts.subtitle)
     ws.merge_range(2, 0, 3, 0, "服务类别", fmts.header)
@@ -286,7 +256,7 @@ def _by_category(book: Any, fmts: Formats, result: Consolidation) -> None:
 def _tasks(book: Any, fmts: Formats, result: Consolidation) -> None:
     """附表2 view: the provincial centre's tasks with the province's national and provincial sessions."""
     plan = result.plan.plan
-    s = _Sheet(book, TASKS, fmts)
+    s = Sheet(book, TASKS, fmts)
     own = list(plan.provincial_centre.tiers)
     headers = ["服务类别", "负责人", "完成时限"]
     for tier in own:
@@ -321,7 +291,7 @@ def _tasks(book: Any, fmts: Formats, result: Consolidation) -> None:
 
 def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
     """问题清单: errors, then warnings, by centre; infos (and anything not listed) as counts."""
-    s = _Sheet(book, ISSUES, fmts)
+    s = Sheet(book, ISSUES, fmts)
     ws = s.ws
     centres = {f.file: f.centre or "" for f in result.files}
     statuses = {f.file: STATUS_LABELS[f.status] for f in result.files}
@@ -368,8 +338,7 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
         s.text(r, 3, CATALOGUE[code].title if code in CATALOGUE else code)
         s.number(r, 4, n)
         r += 1
-    for j, width in enumerate((8, 26, 12, 6, 16, 20, 20, 60, 30, 10)):
-        ws.set_column(j, j, width)
+    s.widths((8, 26, 12, 6, 16, 20, 20, 60, 30, 10))
     ws.freeze_panes(3, 0)
     ws.set_landscape()
     ws.set_paper(9)
@@ -386,7 +355,7 @@ def _feedback_hint(result: Consolidation) -> str:
 
 
 def _files(book: Any, fmts: Formats, result: Consolidation) -> None:
-    s = _Sheet(book, FILES, fmts)
+    s = Sheet(book, FILES, fmts)
     s.ws.merge_range(0, 0, 0, 6, None)
     write_text(s.ws, 0, 0, f"报送情况：共 {len(result.files)} 个文件；未报送 {len(result.missing)} 个单位："
                + ("、".join(result.missing) or "无"), fmts.wrap, fmts)
@@ -418,7 +387,7 @@ def _files(book: Any, fmts: Formats, result: Consolidation) -> None:
 
 
 def _duplicates(book: Any, fmts: Formats, result: Consolidation) -> None:
-    s = _Sheet(book, DUPLICATES, fmts)
+    s = Sheet(book, DUPLICATES, fmts)
     cross = sum(1 for d in result.duplicates if d["kind"] == "跨单位")
     s.text(0, 0, f"多个单位登记的同一企业：{len(result.duplicates)} 家，其中跨单位 {cross} 家（先列），"
                  f"协同 {len(result.duplicates) - cross} 家（同一附表3单位内或与省中心共同服务，属正常协作）；"
@@ -444,7 +413,7 @@ def _duplicates(book: Any, fmts: Formats, result: Consolidation) -> None:
 def _charts(book: Any, fmts: Formats, result: Consolidation) -> None:
     """Completion per unit (all tiers) and per tier: sorted, labelled, with the 100% line."""
     view = overview(result)
-    s = _Sheet(book, CHARTS, fmts)
+    s = Sheet(book, CHARTS, fmts)
     s.headers(0, ("中心及平台", "场次完成率", "企业完成率", "100%"))
     ranked = sorted(view.units, key=lambda u: (u.rate is None, u.rate or 0.0, u.unit))  # chart bars bottom up
     for r, unit in enumerate(ranked, start=1):

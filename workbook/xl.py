@@ -6,12 +6,13 @@ import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tidu.engine.normalize import looks_like_formula, safe_text
+from tidu.schemas.results import AMBER_AT, GREEN_AT
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 FONT = "等线"  # Excel's CJK default; WPS and LibreOffice substitute a CJK font when absent
@@ -105,6 +106,53 @@ def write_text(sheet: Any, row: int, col: int, value: Any, fmt: Any = None, fmts
         sheet.write_rich_string(row, col, text[:1], text[1:2], text[2:], *extra)
     else:
         sheet.write_string(row, col, text, *extra)
+
+
+def traffic_lights(ws: Any, first: int, last: int, cols: Sequence[int], fmts: Formats,
+                   red_for_numbers_only: bool = False) -> None:
+    """Traffic lights on completion rates, by the one set of thresholds (``schemas.results``):
+    ≥ GREEN_AT green, ≥ AMBER_AT amber, below red (with ``red_for_numbers_only`` an empty or text
+    cell stays uncoloured). The first rule that holds decides (stop if true)."""
+    for col in cols:
+        ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": ">=", "value": GREEN_AT,
+                                                      "format": fmts.good, "stop_if_true": True})
+        ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": ">=", "value": AMBER_AT,
+                                                      "format": fmts.warn, "stop_if_true": True})
+        if red_for_numbers_only:
+            cell = xl_rowcol_to_cell(first, col)
+            ws.conditional_format(first, col, last, col, {"type": "formula", "format": fmts.bad,
+                                                          "criteria": f"=AND(ISNUMBER({cell}),{cell}<{AMBER_AT})"})
+        else:
+            ws.conditional_format(first, col, last, col, {"type": "cell", "criteria": "<", "value": AMBER_AT,
+                                                          "format": fmts.bad})
+
+
+class Sheet:
+    """A worksheet of a report-like workbook with safe writers: text through :func:`write_text`,
+    numbers with a placeholder for None."""
+
+    def __init__(self, book: Any, name: str, fmts: Formats):
+        self.ws, self.fmts = book.add_worksheet(name), fmts
+
+    def text(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        write_text(self.ws, row, col, value, fmt or self.fmts.cell, self.fmts)
+
+    def number(self, row: int, col: int, value: float | int | None, fmt: Any = None, blank: str = "—") -> None:
+        if value is None:
+            self.ws.write_string(row, col, blank, self.fmts.cell_center)
+        else:
+            self.ws.write_number(row, col, value, fmt or self.fmts.cell_int)
+
+    def headers(self, row: int, headers: Sequence[str], col: int = 0) -> None:
+        for j, header in enumerate(headers):
+            self.ws.write_string(row, col + j, header, self.fmts.header)
+
+    def lights(self, first_row: int, last_row: int, cols: Sequence[int]) -> None:
+        traffic_lights(self.ws, first_row, last_row, cols, self.fmts)
+
+    def widths(self, widths: Sequence[float]) -> None:
+        for j, width in enumerate(widths):
+            self.ws.set_column(j, j, width)
 
 
 def write_value(sheet: Any, row: int, col: int, value: Any, fmts: Formats) -> None:
