@@ -29,8 +29,11 @@ def _prop(name, value):
     return p
 
 
-def main(path: str, profile: str, *script_uris: str) -> None:
-    pipe = f"tidu_{uuid.uuid4().hex}"
+@contextlib.contextmanager
+def office(profile: str, tag: str = "tidu"):
+    """A private headless soffice (its own profile folder), connected over a pipe: yields its
+    Desktop; terminated and waited for on the way out. Shared with bench/uno_recalc.py."""
+    pipe = f"{tag}_{uuid.uuid4().hex}"
     soffice = subprocess.Popen(
         ["soffice", f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless", "--invisible",
          "--norestore", "--nologo", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
@@ -47,6 +50,19 @@ def main(path: str, profile: str, *script_uris: str) -> None:
         else:
             raise SystemExit("LibreOffice did not start")
         desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        yield desktop
+        with contextlib.suppress(Exception):  # the bridge drops as soffice exits
+            desktop.terminate()
+    finally:
+        try:
+            soffice.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            soffice.kill()
+            soffice.wait()
+
+
+def main(path: str, profile: str, *script_uris: str) -> None:
+    with office(profile) as desktop:
         # MacroExecutionMode 4 = ALWAYS_EXECUTE_NO_WARN: a test document we just built
         doc = desktop.loadComponentFromURL(Path(path).resolve().as_uri(), "_blank", 0,
                                            (_prop("Hidden", True), _prop("MacroExecutionMode", 4)))
@@ -54,14 +70,6 @@ def main(path: str, profile: str, *script_uris: str) -> None:
             result, _, _ = doc.getScriptProvider().getScript(uri).invoke((), (), ())
             print(json.dumps(result, ensure_ascii=False), flush=True)
         doc.close(True)
-        with contextlib.suppress(Exception):  # the bridge drops as soffice exits
-            desktop.terminate()
-    finally:
-        try:
-            soffice.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            soffice.kill()
-            soffice.wait()
 
 
 if __name__ == "__main__":
