@@ -428,3 +428,14 @@ def test_bidi_controls_do_not_survive_reading(tmp_path, plan_report):
 
     submission, _ = read_submission(path)
     assert submission.activities[0].name == "司公限有甲"
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path):
+    # tidu … | head -1: the pipe closes while tidu still prints
+    proc = subprocess.Popen([sys.executable, "-m", "tidu", "plan", "show", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err and "tidu：" not in err

@@ -326,6 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"tidu：{exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (tidu … | head): nothing is left to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print(f"tidu：已中断（{args.command}），后台进程已结束，没有留下不完整的输出文件。", file=sys.stderr)
         return EXIT_INTERRUPTED
