@@ -64,6 +64,16 @@ def test_wheel_has_only_tidu_at_the_top(wheel):
     assert "tidu/engine/cli/main.py" in names and "tidu/workbook/report.py" in names
 
 
+def test_wheel_holds_every_source_package_and_data_file(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    for folder in ("schemas", "engine", "workbook", "xlmacros", "portal"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".yaml", ".sql",
+                                                                                    ".html", ".css", ".bas"}:
+                assert f"tidu/{path.relative_to(ROOT).as_posix()}" in names, path
+
+
 def test_version_is_one_place(wheel):
     assert wheel.name.startswith(f"tidu-{tidu.__version__}-")
 
@@ -83,6 +93,8 @@ def test_installed_cli_runs_and_builds_every_workbook_from_a_copied_plan(fresh, 
     tidu_cmd = str(fresh / "bin" / "tidu")
     helped = _run(fresh, tidu_cmd, "--help", cwd=tmp_path)
     assert helped.returncode == 0 and "template" in helped.stdout
+    for command in ("screen", "serve", "report", "doctor"):  # every command's modules import
+        assert _run(fresh, tidu_cmd, command, "--help", cwd=tmp_path).returncode == 0, command
     plan = (ROOT / "schemas" / "plans" / "yunnan-2021.yaml").read_text(encoding="utf-8")
     copy = tmp_path / "next-year.yaml"
     copy.write_text(plan.replace("id: yunnan-2021", "id: yunnan-next", 1), encoding="utf-8")
