@@ -167,11 +167,12 @@ def check_tiers_and_categories(ctx: Context) -> Iterator[Finding]:
     """Known tiers and categories (aliases accepted); 附表1's offer and its content items."""
     plan = ctx.plan
     tiers = "、".join(plan.tier_labels)
+    known = plan.tier_set
     for e in ctx.submission.enterprises:
-        if e.tier is not None and plan.tier(e.tier) is None:
+        if e.tier is not None and e.tier not in known:
             yield ctx.at("tier-unknown", ROSTER.name, e.row, _h(ROSTER, "tier"), e.tier, allowed=tiers)
     for a in ctx.submission.activities:
-        tier_ok = a.tier is None or plan.tier(a.tier) is not None
+        tier_ok = a.tier is None or a.tier in known
         if not tier_ok:
             yield ctx.at("tier-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "tier"), a.tier, allowed=tiers)
         category = plan.category_label(a.category) if a.category else None

@@ -266,7 +266,7 @@ def _superseded_reason(winner: FileOutcome, won: _Version, lost: _Version) -> st
 
 
 def _with_file(findings: list[Finding], path: str) -> list[Finding]:
-    return [f if f.file else f.model_copy(update={"file": path}) for f in findings]
+    return [f if f.file else f.with_file(path) for f in findings]
 
 
 def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> FileOutcome:
@@ -283,20 +283,20 @@ def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> Fi
 def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
               findings: list[Finding]) -> Consolidation:
     the_plan = plan.plan
-    by_unit: dict[str, Tally] = {}
+    by_unit: dict[str, Tally] = defaultdict(Tally)
     province = Tally()
     provincial: Tally | None = None
     claims: dict[str, set[str]] = defaultdict(set)  # credit code → claiming centres
     for outcome in sorted(used, key=lambda o: (o.meta.centre if o.meta else "", o.file)):
         assert outcome.tally is not None and outcome.meta is not None and outcome.meta.centre is not None
-        province = province.merge(outcome.tally)
+        province.absorb(outcome.tally)
         for code in outcome.tally.claims():
             claims[code].add(outcome.meta.centre)
         unit = the_plan.unit_of(outcome.meta.centre)
         if unit is None:
-            provincial = outcome.tally if provincial is None else provincial.merge(outcome.tally)
+            provincial = (provincial or Tally()).absorb(outcome.tally)
         else:
-            by_unit[unit] = by_unit[unit].merge(outcome.tally) if unit in by_unit else outcome.tally
+            by_unit[unit].absorb(outcome.tally)
     # One decision per enterprise for the whole consolidation, so units and the province agree.
     tiers = decide_tiers(province, the_plan)
     units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan, day, tiers)

@@ -208,3 +208,80 @@ def to_date(value: Any) -> dt.date | None:
     except ValueError:
         raise BadValue("date-invalid") from None
     return to_date(serial)
+
+
+# --- whole columns at once (the reader's hot path) -----------------------------------------------
+
+def _is_clean_text_column(values: list[Any]) -> bool:
+    """True when every cell is text that :func:`clean_text` would return unchanged (or blank).
+
+    The checks are the per-cell fast path of ``clean_text`` done once over the column: every cell
+    printable (so none holds NUL), then the cells joined by NUL, which cannot compose with a
+    neighbour and creates no double or edge space, so the joined text passes exactly when every
+    cell does.
+    """
+    joined = "\x00".join(values)
+    return (all(map(str.isprintable, values)) and "  " not in joined and " \x00" not in joined
+            and "\x00 " not in joined and joined[:1] != " " and joined[-1:] != " "
+            and (joined.isascii() or unicodedata.is_normalized("NFKC", joined)))
+
+
+_NUMBER_KINDS = frozenset({"amount", "percent", "signed_percent", "count"})
+
+
+def _bulk(kind: str, values: list[Any]) -> list[Any] | None:
+    """The clean values of a whole column when its cells are the usual kind, else None.
+
+    Blank cells are "" (calamine) or None (xlwings); anything unusual returns None, and the
+    caller cleans that column cell by cell.
+    """
+    types = set(map(type, values))
+    if type(None) in types:
+        values = ["" if v is None else v for v in values]
+        types.discard(type(None))
+        types.add(str)
+    if kind in ("text", "list"):
+        if types <= {str} and _is_clean_text_column(values):
+            return [v or None for v in values]
+    elif kind == "code":
+        # clean_code is clean_text without spaces, upper case: for a clean column with no space,
+        # that is each cell in upper case
+        if types <= {str} and not any(" " in v for v in values) and _is_clean_text_column(values):
+            return [v.upper() or None for v in values]
+    elif kind in _NUMBER_KINDS:
+        if not types <= {float, str}:
+            return None
+        numbers = values if str not in types else [v for v in values if v != ""]
+        if str in types and any(type(v) is not float for v in numbers):
+            return None  # numbers typed as text: the per-cell path reads them
+        if not all(map(math.isfinite, numbers)):
+            return None
+        if kind == "count":
+            if numbers and (min(numbers) < 0 or not all(map(float.is_integer, numbers))):
+                return None
+            return [None if v == "" else int(v) for v in values]
+        return [None if v == "" else v for v in values]
+    elif kind == "date" and types <= {dt.date, str} and (
+            str not in types or all(v == "" for v in values if type(v) is str)):
+        return [None if v == "" else v for v in values]
+    return None
+
+
+def clean_column(kind: str, values: list[Any], cleaner: Any) -> tuple[list[Any], dict[int, BadValue]]:
+    """Clean a whole column: values (None for blank or unreadable) and the cells that were bad,
+    by index. The same result as ``cleaner`` on each cell, with C-speed steps for usual columns."""
+    fast = _bulk(kind, values)
+    if fast is not None:
+        return fast, {}
+    out: list[Any] = []
+    bad: dict[int, BadValue] = {}
+    for i, cell in enumerate(values):
+        if cell is None or cell == "":
+            out.append(None)
+            continue
+        try:
+            out.append(cleaner(cell))
+        except BadValue as exc:
+            out.append(None)
+            bad[i] = exc
+    return out, bad

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tidu.engine.folder import display_name
 from tidu.engine.normalize import (
     BadValue,
     clean_code,
+    clean_column,
     clean_text,
     from_excel_serial,
     to_count,
@@ -43,13 +45,20 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
 
 
 @dataclass
-class _Row:
-    number: int  # 1-based, as Excel shows it
-    values: dict[str, Any]
+class _Table:
+    """The non-blank rows of one entry sheet: Excel row numbers and, per column key, the clean
+    values on those rows (None for blank, missing or unreadable cells)."""
+
+    numbers: list[int]
+    columns: dict[str, list[Any]]
+
+    def rows(self, *keys: str) -> Iterator[tuple[Any, ...]]:
+        """(row number, values of ``keys``...) for each row."""
+        return zip(self.numbers, *(self.columns[k] for k in keys), strict=True)
 
 
 class _SheetReader:
-    """Rows of one entry sheet as {column key: clean value}, with the findings on the way."""
+    """One entry sheet, located by header and cleaned a column at a time, with its findings."""
 
     def __init__(self, spec: EntrySheet, rows: Sequence[Sequence[Any]], file: str, findings: list[Finding]):
         self.spec, self.rows, self.file, self.findings = spec, rows, file, findings
@@ -64,52 +73,65 @@ class _SheetReader:
                 findings.append(finding(code, file=file, sheet=spec.name, row=1, column=column.header))
         self.usable = all(col.key in self.index for col in spec.columns if col.required)
 
-    def __iter__(self) -> Iterator[_Row]:
-        # Cleaners return None for blank cells, so one call per non-empty cell tells blank from
-        # value; required-missing is reported only once the row is known not to be blank. This is
-        # the hot loop of the engine (every cell of every sheet read): locals, no work for blanks.
-        present = [(col.key, j, _CLEANERS[col.kind], col.required, col)
-                   for col in self.spec.columns if (j := self.index.get(col.key)) is not None]
-        absent = {col.key: None for col in self.spec.columns if col.key not in self.index}
-        name = self.spec.name
-        rows = self.rows
-        for i in range(1, len(rows)):
-            raw = rows[i]
-            width = len(raw)
-            values: dict[str, Any] = dict(absent)
-            filled = False
-            missing = None
-            for key, j, cleaner, required, column in present:
-                cell = raw[j] if j < width else None
-                if cell is None or cell == "":
-                    values[key] = None
-                    if required:
-                        missing = [*(missing or ()), column]
-                    continue
-                try:
-                    value = cleaner(cell)
-                except BadValue as bad:
-                    filled = True
-                    values[key] = None
-                    self._bad(bad, column, cell, i + 1)
-                    continue
-                values[key] = value
-                if value is not None:
-                    filled = True
-                elif required:
-                    missing = [*(missing or ()), column]
-            if not filled:
-                continue  # blank and trailing rows
-            if missing:
-                self.findings.extend(finding("required-missing", file=self.file, sheet=name, row=i + 1,
-                                             column=column.header) for column in missing)
-            yield _Row(i + 1, values)
+    def _raw_columns(self, positions: list[int]) -> list[list[Any]]:
+        body = self.rows[1:]
+        width = max(positions) + 1
+        if body and min(map(len, body)) < width:  # ragged rows (read from xlwings, or a short row)
+            body = [list(r) + [None] * (width - len(r)) if len(r) < width else r for r in body]
+        if not body:
+            return [[] for _ in positions]
+        by_column = list(zip(*body, strict=True))  # one C-speed transpose; calamine rows all have one width
+        return [list(by_column[j]) for j in positions]
 
-    def _bad(self, bad: BadValue, column: c.Column, cell: Any, number: int) -> None:
-        # Each code owns its severity: a bad optional figure is a warning and never voids its row.
-        shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
-        self.findings.append(finding(bad.code, file=self.file, sheet=self.spec.name, row=number,
-                                     column=column.header, value=shown))
+    def table(self) -> _Table:
+        """Clean every column, drop blank rows, and report what cannot be read or is missing.
+
+        A row counts as filled when any cell of the contract's columns holds a value or an
+        unreadable entry; required-missing is reported only on filled rows. This is the engine's
+        hot loop (every cell of every sheet read), so it works on whole columns.
+        """
+        present = [col for col in self.spec.columns if col.key in self.index]
+        cleaned: list[list[Any]] = []
+        bad: dict[tuple[int, int], BadValue] = {}  # (body index, column position) → why
+        raws = self._raw_columns([self.index[col.key] for col in present]) if present else []
+        for k, (col, raw) in enumerate(zip(present, raws, strict=True)):
+            values, problems = clean_column(col.kind, raw, _CLEANERS[col.kind])
+            cleaned.append(values)
+            for i in problems:
+                bad[(i, k)] = problems[i]
+        width = len(cleaned)
+        bad_rows = {i for i, _ in bad}
+        rows = enumerate(zip(*cleaned, strict=True))
+        keep = [i for i, values in rows if values.count(None) != width or i in bad_rows] if cleaned else []
+        self._report(present, cleaned, raws, bad, keep)
+        by_key = {col.key: values for col, values in zip(present, cleaned, strict=True)}
+        if len(keep) != len(self.rows) - 1:  # blank rows to drop: pick the kept ones at C speed
+            pick = itemgetter(*keep) if len(keep) > 1 else (lambda values: tuple(values[i] for i in keep))
+            by_key = {key: list(pick(values)) for key, values in by_key.items()}
+        columns = {col.key: by_key.get(col.key) or [None] * len(keep) for col in self.spec.columns}
+        return _Table([i + 2 for i in keep], columns)
+
+    def _report(self, present: list[c.Column], cleaned: list[list[Any]], raws: list[list[Any]],
+                bad: dict[tuple[int, int], BadValue], keep: list[int]) -> None:
+        """Findings in the order a clerk reads them: by row, then column; a row's unreadable
+        cells before its missing required ones."""
+        required = [(k, col) for k, col in enumerate(present) if col.required]
+        missing = [(i, k) for k, _ in required for i in keep
+                   if cleaned[k][i] is None and (i, k) not in bad] if required else []
+        if not bad and not missing:
+            return
+        name = self.spec.name
+        events = [(i, 0, k) for i, k in bad] + [(i, 1, k) for i, k in missing]
+        for i, kind, k in sorted(events):
+            column = present[k]
+            if kind == 0:
+                cell = raws[k][i]
+                shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
+                self.findings.append(finding(bad[(i, k)].code, file=self.file, sheet=name, row=i + 2,
+                                             column=column.header, value=shown))
+            else:
+                self.findings.append(finding("required-missing", file=self.file, sheet=name, row=i + 2,
+                                             column=column.header))
 
 
 #: Rows of a sheet by name, from A1 (leading empty rows and columns kept, so positions are Excel's).
@@ -202,33 +224,31 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str, findings: li
     if meta is None:
         findings.append(finding("meta-missing", file=file, sheet=c.META))
         meta = Meta()
-    parsed: dict[str, list[_Row]] = {}
+    parsed: dict[str, _Table] = {}
     unusable = set()
     for spec in c.ENTRY_SHEETS:
         if spec.name not in names:
             findings.append(finding("sheet-missing", file=file, sheet=spec.name))
             unusable.add(spec.name)
-            parsed[spec.key] = []
+            parsed[spec.key] = _Table([], {col.key: [] for col in spec.columns})
             continue
         reader = _SheetReader(spec, rows_of(spec.name), file, findings)
         if not reader.usable:
             unusable.add(spec.name)
-        parsed[spec.key] = list(reader)
-    indicators: list[IndicatorRow] = []
+        parsed[spec.key] = reader.table()
+    indicators: tuple[IndicatorRow, ...] = ()
     if c.INDICATORS.name in names and with_indicators:  # optional: template version 1 has no 企业指标
         reader = _SheetReader(c.INDICATORS, rows_of(c.INDICATORS.name), file, findings)
         if reader.usable:
-            indicators = [_indicator(r) for r in reader]
+            indicators = _indicators(reader.table())
     return Submission(
         file=file,
         meta=meta,
-        enterprises=tuple(_enterprise(r) for r in parsed["roster"]),
-        activities=tuple(Activity(row=r.number, **{k: r.values[k] for k in _ACTIVITY_FIELDS})
-                         for r in parsed["activity"]),
-        participants=tuple(Participant(row=r.number, activity_id=r.values["activity_id"], uscc=r.values["uscc"],
-                                       name=r.values["name"]) for r in parsed["signin"]),
+        enterprises=_enterprises(parsed["roster"]),
+        activities=tuple(Activity(*values) for values in parsed["activity"].rows(*_ACTIVITY_FIELDS)),
+        participants=tuple(Participant(*values) for values in parsed["signin"].rows("activity_id", "uscc", "name")),
         quotas_seen=tuple(_read_quotas(rows_of, names)),
-        indicators=tuple(indicators),
+        indicators=indicators,
         unusable_sheets=frozenset(unusable),
         saved_at=saved_at,
     )
@@ -277,17 +297,23 @@ _ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form",
                     "evidence")
 
 
-def _enterprise(row: _Row) -> Enterprise:
-    v = row.values
-    figures = {k: v[k] for k in c.RULE_METRICS if v.get(k) is not None}
-    return Enterprise(row=row.number, uscc=v["uscc"], name=v["name"], tier=v["tier"],
-                      prefecture=v["prefecture"], figures=figures)
+def _enterprises(table: _Table) -> tuple[Enterprise, ...]:
+    metrics = c.RULE_METRICS
+    blank = len(metrics)
+    return tuple(Enterprise(number, uscc, name, tier, prefecture,
+                            {} if figures.count(None) == blank
+                            else {k: v for k, v in zip(metrics, figures, strict=True) if v is not None})
+                 for number, uscc, name, tier, prefecture, *figures
+                 in table.rows("uscc", "name", "tier", "prefecture", *metrics))
 
 
-def _indicator(row: _Row) -> IndicatorRow:
-    v = row.values
-    figures = {k: value for k, value in v.items() if k not in {"uscc", "year", "note"} and value is not None}
-    return IndicatorRow(row=row.number, uscc=v["uscc"], year=v["year"], figures=figures)
+_INDICATOR_SKIP = {"uscc", "year", "note"}
+
+
+def _indicators(table: _Table) -> tuple[IndicatorRow, ...]:
+    keys = [k for k in table.columns if k not in _INDICATOR_SKIP]
+    return tuple(IndicatorRow(number, uscc, year, {k: v for k, v in zip(keys, figures, strict=True) if v is not None})
+                 for number, uscc, year, *figures in table.rows("uscc", "year", *keys))
 
 
 def _open_book(file: str) -> CalamineWorkbook:

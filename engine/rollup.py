@@ -42,16 +42,29 @@ class Tally:
 
     def merge(self, other: Tally) -> Tally:
         """The sum of two tallies: counts add, each enterprise keeps its earliest sign-in."""
-        signed = dict(self.signed)
+        return Tally().absorb(self).absorb(other)
+
+    def absorb(self, other: Tally) -> Tally:
+        """Add ``other`` into this tally (in place, so folding many tallies stays linear)."""
+        self.sessions.update(other.sessions)
+        self.by_category.update(other.by_category)
+        self.visits.update(other.visits)
+        signed = self.signed
         for code, key in other.signed.items():
-            if code not in signed or key < signed[code]:
+            mine = signed.get(code)
+            if mine is None or key < mine:
                 signed[code] = key
-        roster = {code: dict(claims) for code, claims in self.roster.items()}
+        roster = self.roster
         for code, claims in other.roster.items():
-            roster.setdefault(code, {}).update(claims)
-        names = {**other.names, **self.names}
-        return Tally(self.sessions + other.sessions, self.by_category + other.by_category,
-                     self.visits + other.visits, signed, roster, names)
+            mine = roster.get(code)
+            if mine is None:
+                roster[code] = dict(claims)
+            else:
+                mine.update(claims)
+        names = self.names
+        for code, name in other.names.items():
+            names.setdefault(code, name)
+        return self
 
     def claims(self) -> set[str]:
         """Credit codes this tally claims: on a valid roster, or signed in at a counted session."""
@@ -72,9 +85,10 @@ def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of
     claimer = claimer or submission.meta.centre or submission.file
     file_name = submission.file.replace("\\", "/").rsplit("/", 1)[-1]
     result = Tally()
+    tiers = plan.tier_set
     if c.ROSTER.name not in unusable:
         for e in submission.enterprises:
-            if (c.ROSTER.name, e.row) in bad or not e.uscc or not e.tier or plan.tier(e.tier) is None:
+            if (c.ROSTER.name, e.row) in bad or not e.uscc or e.tier not in tiers:
                 continue
             result.roster[e.uscc] = {claimer: e.tier}
             if e.name:
@@ -107,11 +121,12 @@ def counted_activities(submission: Submission, plan: Plan, bad: set[tuple[str, i
     date up to ``as_of``, an id, a known category and tier. (The one filter of DESIGN §5.)"""
     if c.ACTIVITY.name in submission.unusable_sheets:
         return
+    tiers = plan.tier_set
     for a in submission.activities:
         if (c.ACTIVITY.name, a.row) in bad or a.date is None or a.date > as_of or a.id is None:
             continue
         category = plan.category_label(a.category or "")
-        if category is None or a.tier is None or plan.tier(a.tier) is None:
+        if category is None or a.tier not in tiers:
             continue
         yield a, category
 

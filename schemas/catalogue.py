@@ -168,15 +168,6 @@ def finding(
 ) -> Finding:
     """Make a finding of a catalogued type; ``params`` fill its message template."""
     kind = CATALOGUE[code]
-    # Built without validation: every field comes from the catalogue or from typed engine values,
-    # and a workbook can give tens of thousands of findings.
-    return Finding.model_construct(
-        code=code,
-        severity=kind.severity,
-        message=kind.template.format(value=value, column=column, sheet=sheet, row=row, **params),
-        file=file,
-        sheet=sheet,
-        row=row,
-        column=column,
-        value=value,
-    )
+    return Finding(code, kind.severity,
+                   kind.template.format(value=value, column=column, sheet=sheet, row=row, **params),
+                   file, sheet, row, column, value)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, NamedTuple
 
 
 class Severity(StrEnum):
@@ -18,10 +16,13 @@ class Severity(StrEnum):
         return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
 
 
-class Finding(BaseModel):
-    """One finding, located as a clerk sees it: file, sheet, 1-based row, column header."""
+class Finding(NamedTuple):
+    """One finding, located as a clerk sees it: file, sheet, 1-based row, column header.
 
-    model_config = ConfigDict(frozen=True)
+    A named tuple, not a pydantic model: a workbook of real data gives thousands of findings,
+    and each is built on the hot path from values the engine already typed (see
+    ``tidu.schemas.catalogue.finding``, the only maker). Immutable; ``with_file`` gives a copy.
+    """
 
     code: str
     severity: Severity
@@ -31,6 +32,10 @@ class Finding(BaseModel):
     row: int | None = None
     column: str | None = None
     value: Any = None
+
+    def with_file(self, file: str) -> Finding:
+        """The same finding, located in ``file``."""
+        return self._replace(file=file)
 
     def to_json(self, with_file: bool = False) -> dict[str, Any]:
         data = {

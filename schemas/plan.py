@@ -169,6 +169,11 @@ class Plan(_Frozen):
     def tier_labels(self) -> list[str]:
         return [t.label for t in self.tiers]
 
+    @cached_property
+    def tier_set(self) -> frozenset[str]:
+        """Every tier label, for membership tests on the hot path (``label in plan.tier_set``)."""
+        return frozenset(self._tier_index)
+
     @property
     def category_labels(self) -> list[str]:
         return [c.label for c in self.categories]
