@@ -22,7 +22,7 @@ from tidu.engine.folder import display_name, walk
 from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.plan import load_plan
 from tidu.engine.reader import read_submission
-from tidu.engine.rollup import Tally, decide_tiers, progress, resolve_as_of, tier_conflicts
+from tidu.engine.rollup import Tally, decide_tiers, highest_tier, progress, resolve_as_of, tier_conflicts
 from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE, finding
 from tidu.schemas.entries import Meta
@@ -46,47 +46,109 @@ class FileOutcome:
     meta: Meta | None = None
     saved_at: dt.datetime | None = None
     tally: Tally | None = None
-    sha256: str = ""
     mtime: float = 0.0
     #: (severity, code) → how many findings this file has; always complete, whatever is listed
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: what ``after_read`` wrote for this file in the worker (a staged feedback file), or why it could not
+    staged: str | None = None
+    staged_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """One file as its worker knows it once read and checked: what a per-file output (the
+    centre's feedback file) is written from, in that worker, while the file's findings are at hand.
+
+    ``rejected`` is the reason it cannot be used; ``note`` what 报送情况 will say of it when used.
+    Whether a newer version of the same centre supersedes it is known only when every file is
+    read: the caller then discards the outputs of superseded versions.
+    """
+
+    path: str
+    shown: str
+    centre: str
+    rejected: str | None
+    note: str
+    report: SubmissionReport
+
+
+#: Runs in the worker after each file whose centre is known; returns the path it wrote. It must be
+#: a picklable top-level callable (a ``functools.partial`` of one is fine).
+AfterRead = Callable[[ReadFile], str]
 
 
 #: A quick run (``detail=False``) lists this many errors and warnings per file; counts stay complete.
 LISTED_PER_FILE = 100
 
 
-def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True) -> FileOutcome:
+def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, now: dt.datetime | None = None,
+             after_read: AfterRead | None = None) -> FileOutcome:
     """Read, validate and tally one file (runs in a worker process).
 
     With ``detail`` False only the first errors and warnings travel back to the main process
-    (with complete counts), so the cost of a finding there is a count, not a row.
+    (with complete counts), so the cost of a finding there is a count, not a row; ``after_read``
+    sees every finding first.
     """
     submission, findings = read_submission(path, indicators=False)  # 企业指标 is for the screening
-    report, counts = check_read(submission, findings, display_name(path), plan, as_of)
+    shown = display_name(path)
+    report, counts = check_read(submission, findings, shown, plan, as_of)
     tallied = Counter((f.severity.value, f.code) for f in report.findings)
+    full = report
     if not detail:
-        listed = sorted((f for f in report.findings if f.severity is not Severity.INFO),
-                        key=lambda f: f.severity is not Severity.ERROR)[:LISTED_PER_FILE]
-        report = replace(report, findings=listed)
+        report = replace(report, findings=_listed(report.findings))
     if submission is None:
         return FileOutcome(path, report, counts=dict(tallied))
     try:
-        digest, mtime = _fingerprint(path)
+        mtime = os.stat(path).st_mtime
     except OSError:  # gone since it was read: nothing to order it by, it cannot be used
-        gone = finding("file-unreadable", file=display_name(path), reason="文件在汇总过程中被删除或移走")
-        return FileOutcome(path, SubmissionReport(file=display_name(path), findings=[gone]))
-    return FileOutcome(path, report, submission.meta, submission.saved_at, counts, digest, mtime, dict(tallied))
+        gone = finding("file-unreadable", file=shown, reason="文件在汇总过程中被删除或移走")
+        return FileOutcome(path, SubmissionReport(file=shown, findings=[gone]))
+    outcome = FileOutcome(path, report, submission.meta, submission.saved_at, counts, mtime, dict(tallied))
+    centre = submission.meta.centre
+    if after_read is not None and centre:
+        registry = _registry(plan)
+        rejected = _rejection(outcome, registry)
+        note = "" if rejected else _version_findings(outcome, _version(outcome, now or dt.datetime.now()), shown,
+                                                     centre, registry)[1]
+        try:
+            outcome.staged = after_read(ReadFile(path, shown, centre, rejected, note, full))
+        except Exception as exc:  # the feedback file is redone after the run; the figures stand
+            outcome.staged_error = f"{type(exc).__name__}: {exc}"
+    return outcome
 
 
-def _fingerprint(path: str) -> tuple[str, float]:
-    """Content hash (the last tie-breaker between versions) and modification time of a file."""
+#: A quick run lists at most this many errors, then this many warnings, of each file.
+ERRORS_LISTED_PER_FILE = 100
+WARNINGS_LISTED_PER_FILE = 20
+
+
+def _listed(findings: list[Finding]) -> list[Finding]:
+    errors = [f for f in findings if f.severity is Severity.ERROR][:ERRORS_LISTED_PER_FILE]
+    warnings = [f for f in findings if f.severity is Severity.WARNING][:WARNINGS_LISTED_PER_FILE]
+    return errors + warnings
+
+
+_REGISTRIES: dict[str, frozenset[str]] = {}
+
+
+def _registry(plan: LoadedPlan) -> frozenset[str]:
+    """The plan's centre names, once per process and plan."""
+    key = plan.plan.id
+    if key not in _REGISTRIES:
+        _REGISTRIES[key] = frozenset(plan.plan.centre_names())
+    return _REGISTRIES[key]
+
+
+def _digest(path: str) -> str:
+    """Content hash of a file: the last tie-breaker between versions (computed only for ties)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-        mtime = os.fstat(fh.fileno()).st_mtime
-    return digest.hexdigest(), mtime
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _skip_reason(path: str) -> str | None:
@@ -121,18 +183,23 @@ _CLOCK_SLACK = dt.timedelta(days=1)
 @dataclass(frozen=True)
 class _Version:
     """How one centre's versions are ordered: the newer of export and save time, then the file's
-    modification time, then its content hash (so equal times give the same choice on every run)."""
+    modification time, then its content hash (so equal times give the same choice on every run).
+    The hash is taken only when two versions tie on the times (:func:`_settle`)."""
 
     when: dt.datetime
     mtime: float
-    sha256: str
+    path: str
     suspect: bool  # the export time was not believed (in the future, or far after the save time)
+    sha256: str = ""
 
     def key(self) -> tuple:
         return (self.when, self.mtime, self.sha256)
 
     def ties(self, other: _Version) -> bool:
         return (self.when, self.mtime) == (other.when, other.mtime)
+
+    def hashed(self) -> _Version:
+        return self if self.sha256 else replace(self, sha256=_digest(self.path))
 
 
 def _version(outcome: FileOutcome, now: dt.datetime) -> _Version:
@@ -143,7 +210,7 @@ def _version(outcome: FileOutcome, now: dt.datetime) -> _Version:
     if suspect and saved is not None and saved > now + _CLOCK_SLACK:
         saved = None  # a save time in the future is not believed either
     stamps = [t for t in (None if suspect else exported, saved) if t is not None]
-    return _Version(max(stamps) if stamps else dt.datetime.min, outcome.mtime, outcome.sha256, suspect)
+    return _Version(max(stamps) if stamps else dt.datetime.min, outcome.mtime, outcome.file, suspect)
 
 
 def _name_claims_other(path: str, centre: str, registry: set[str]) -> str | None:
@@ -156,11 +223,13 @@ def _name_claims_other(path: str, centre: str, registry: set[str]) -> str | None
 def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None,
                 exclude: tuple[Path, ...] = (), workers: int | None = None,
                 on_file: Callable[[str], None] | None = None, now: dt.datetime | None = None,
-                detail: bool = True) -> Consolidation:
+                detail: bool = True, after_read: AfterRead | None = None) -> Consolidation:
     """Consolidate every entry under ``directory``; nothing in it is modified or followed out of it.
 
     ``detail`` False keeps only the first errors and warnings of each file (complete counts):
     the report's 问题清单 needs no more, and every finding is in the feedback files.
+    ``after_read`` runs in the worker on each file with a known centre (see :class:`ReadFile`);
+    what it wrote is in ``staged`` of the result, for every version, superseded ones included.
     """
     plan = plan or load_plan()
     the_plan = plan.plan
@@ -177,8 +246,11 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
                 on_file(entry.path)
         else:
             to_read.append(entry.path)
-    worker = partial(read_one, plan=plan, as_of=day, detail=detail)
+    worker = partial(read_one, plan=plan, as_of=day, detail=detail, now=now, after_read=after_read)
     registry = set(the_plan.centre_names())
+    fold, refold = _Fold(the_plan), False  # added up as versions arrive; again at the end if one was replaced
+    staged: dict[str, str | None] = {}  # shown name → what after_read wrote (None: it failed)
+    stage_errors: dict[str, str] = {}
     newest: dict[str, tuple[_Version, FileOutcome]] = {}  # centre → its newest version so far
     older: dict[str, list[tuple[_Version, FileOutcome, str]]] = defaultdict(list)  # superseded, with why
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
@@ -192,6 +264,10 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             statuses[path] = FileStatus(shown, REJECTED, reason=outcome.reason)
             findings[path] = [finding("file-unsafe", file=shown, reason=outcome.reason)]
             continue
+        if outcome.staged or outcome.staged_error:
+            staged[shown] = outcome.staged
+            if outcome.staged_error:
+                stage_errors[shown] = outcome.staged_error
         reason = _rejection(outcome, registry)
         meta = outcome.meta
         counts[path] = outcome.counts
@@ -203,12 +279,17 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
         version = _version(outcome, now)
         extra, note = _version_findings(outcome, version, shown, meta.centre, registry)
         current = newest.get(meta.centre)
+        if current is not None and version.ties(current[0]):  # equal times: the content hash decides
+            version, current = version.hashed(), (current[0].hashed(), current[1])
         if current is None or version.key() > current[0].key():
             if current is not None:
                 older[meta.centre].append((current[0], _drop_detail(current[1], findings),
                                            _superseded_reason(outcome, version, current[0])))
                 notes.pop(current[1].file, None)
                 counts.pop(current[1].file, None)
+                refold = True
+            elif not refold:
+                fold.add(outcome)
             newest[meta.centre] = (version, outcome)
             findings[path] = _with_file(outcome.report.findings, shown) + extra
             for f in extra:
@@ -230,14 +311,24 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             statuses[old.file] = FileStatus(display_name(old.file), SUPERSEDED, centre, unit, why,
                                             old.meta.exported_at if old.meta else None, old.saved_at)
     ordered = [f for path in to_read for f in findings.get(path, ())]
-    result = _assemble(plan, day, [statuses[e.path] for e in entries], used, ordered)
+    if refold:
+        fold = _Fold.of(the_plan, used)
+    result = _assemble(plan, day, [statuses[e.path] for e in entries], used, ordered, fold)
     result.finding_counts = {display_name(path): dict(c) for path, c in counts.items()}
     result.paths = {display_name(e.path): e.path for e in entries}
     result.complete = detail
     for centre in newest:
         if older[centre]:  # the newest of the superseded versions, in the order versions are chosen by
-            result.previous[centre] = max(older[centre], key=lambda o: o[0].key())[1].report
+            result.previous[centre] = max(_settle(older[centre]), key=lambda o: o[0].key())[1].report
+    result.staged = staged
+    result.stage_errors = stage_errors
     return result
+
+
+def _settle(versions: list[tuple[_Version, FileOutcome, str]]) -> list[tuple[_Version, FileOutcome, str]]:
+    """Versions with their content hash taken wherever two of them tie on the times."""
+    times = Counter((v.when, v.mtime) for v, _, _ in versions)
+    return [(v.hashed() if times[(v.when, v.mtime)] > 1 else v, o, why) for v, o, why in versions]
 
 
 def _version_findings(outcome: FileOutcome, version: _Version, shown: str, centre: str,
@@ -277,33 +368,58 @@ def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> Fi
                                progress=outcome.report.progress,
                                stats={f"{severity}s": n for severity in ("error", "warning", "info")
                                       if (n := sum(v for (s, _), v in outcome.counts.items() if s == severity))})
-    return FileOutcome(outcome.file, summary, outcome.meta, outcome.saved_at, None, outcome.sha256, outcome.mtime)
+    return FileOutcome(outcome.file, summary, outcome.meta, outcome.saved_at, None, outcome.mtime,
+                       staged=outcome.staged)
+
+
+@dataclass
+class _Fold:
+    """The used versions added up as they arrive: the province, each 附表3 unit, the provincial
+    centre's own work, and which centres claim each enterprise."""
+
+    plan: Plan
+    province: Tally = field(default_factory=Tally)
+    by_unit: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    provincial: Tally | None = None
+    claims: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # code → centres
+
+    def add(self, outcome: FileOutcome) -> None:
+        assert outcome.tally is not None and outcome.meta is not None and outcome.meta.centre is not None
+        self.province.absorb(outcome.tally)
+        centre = outcome.meta.centre
+        claims = self.claims
+        for code in outcome.tally.claims():
+            claims[code].add(centre)
+        unit = self.plan.unit_of(centre)
+        if unit is None:
+            self.provincial = (self.provincial or Tally()).absorb(outcome.tally)
+        else:
+            self.by_unit[unit].absorb(outcome.tally)
+
+    @classmethod
+    def of(cls, plan: Plan, used: list[FileOutcome]) -> _Fold:
+        fold = cls(plan)
+        for outcome in used:
+            fold.add(outcome)
+        return fold
+
+
+def _by_centre(used: list[FileOutcome]) -> list[FileOutcome]:
+    return sorted(used, key=lambda o: (o.meta.centre if o.meta else "", o.file))
 
 
 def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
-              findings: list[Finding]) -> Consolidation:
+              findings: list[Finding], fold: _Fold) -> Consolidation:
     the_plan = plan.plan
-    by_unit: dict[str, Tally] = defaultdict(Tally)
-    province = Tally()
-    provincial: Tally | None = None
-    claims: dict[str, set[str]] = defaultdict(set)  # credit code → claiming centres
-    for outcome in sorted(used, key=lambda o: (o.meta.centre if o.meta else "", o.file)):
-        assert outcome.tally is not None and outcome.meta is not None and outcome.meta.centre is not None
-        province.absorb(outcome.tally)
-        for code in outcome.tally.claims():
-            claims[code].add(outcome.meta.centre)
-        unit = the_plan.unit_of(outcome.meta.centre)
-        if unit is None:
-            provincial = (provincial or Tally()).absorb(outcome.tally)
-        else:
-            by_unit[unit].absorb(outcome.tally)
+    province, by_unit, provincial, claims = fold.province, fold.by_unit, fold.provincial, fold.claims
     # One decision per enterprise for the whole consolidation, so units and the province agree.
     tiers = decide_tiers(province, the_plan)
     units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan, day, tiers)
              for u in the_plan.annex3.units}
     centres_used = {o.meta.centre for o in used if o.meta}
-    roster_tiers = Counter(min(claims.values(), key=the_plan.tier_rank) if code not in the_plan.registry
-                           else the_plan.registry[code] for code, claims in province.roster.items())
+    registry = the_plan.registry
+    roster_tiers = Counter(registry[code] if code in registry else highest_tier(claims.values(), the_plan)
+                           for code, claims in province.roster.items())
     by_category = [{"category": cat, "tier": tier, "sessions": province.by_category[(cat, tier)],
                     "quota": the_plan.session_quota(cat, tier)}
                    for cat in the_plan.category_labels for tier in the_plan.tier_labels]
@@ -312,7 +428,7 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
         missing=[name for name in the_plan.centre_names() if name not in centres_used],
         units=units,
         province=progress(province, the_plan.province_targets(), the_plan, day, tiers),
-        by_category=by_category, duplicates=_duplicates(claims, province, the_plan),
+        by_category=by_category, duplicates=_duplicates(claims, _by_centre(used), the_plan),
         findings=findings + _conflicts(province, the_plan),
         # 协同省中心: the provincial centre's targets are the province's and are met together with
         # the units, so its row shows the province's figures; its own work is provincial_own.
@@ -331,10 +447,17 @@ def claim_kind(centres: set[str], plan: Plan) -> ClaimKind:
     return ClaimKind.CROSS_UNIT if len(units) > 1 else ClaimKind.COLLABORATION
 
 
-def _duplicates(claims: dict[str, set[str]], province: Tally, plan: Plan) -> list[dict[str, Any]]:
+def _duplicates(claims: dict[str, set[str]], used: list[FileOutcome], plan: Plan) -> list[dict[str, Any]]:
+    shared = {code: centres for code, centres in claims.items() if len(centres) > 1}
+    names: dict[str, str] = {}  # the first name seen, in centre order (not the order files were read in)
+    for outcome in used:
+        assert outcome.tally is not None
+        for code, name in outcome.tally.names.items():
+            if code in shared:
+                names.setdefault(code, name)
     rows = [{"uscc": code, "centres": sorted(centres), "kind": claim_kind(centres, plan).value,
-             "names": [province.names[code]] if code in province.names else []}
-            for code, centres in claims.items() if len(centres) > 1]
+             "names": [names[code]] if code in names else []}
+            for code, centres in shared.items()]
     return sorted(rows, key=lambda d: (d["kind"] != ClaimKind.CROSS_UNIT.value, d["uscc"]))
 
 

@@ -8,6 +8,7 @@ culprit; every other file's result is kept.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections import deque
@@ -50,6 +51,7 @@ def _prepare_worker() -> None:
     import faulthandler
 
     _die_with_parent()
+    gc.freeze()  # what the parent had before the fork is never scanned (nor copied) by collections
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.disable()
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -66,6 +68,19 @@ def _prepare_worker() -> None:
 
 
 def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
+    # No cyclic garbage collection while one file is read: reading makes tens of thousands of
+    # short-lived containers, and collections triggered by their count cost ~10% of the file's
+    # time while finding nothing (refcounting frees them). What cycles remain (a caught
+    # exception and its frame) are collected once, after the file.
+    gc.disable()
+    try:
+        return _run_with_budget(fn, item)
+    finally:
+        gc.enable()
+        gc.collect(0)
+
+
+def _run_with_budget(fn: Callable[[Any], Any], item: Any) -> Any:
     try:
         import resource
 
@@ -141,7 +156,7 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
     try:
         in_flight: dict[Future, Any] = {}
         while queue or in_flight:
-            while queue and len(in_flight) < workers:
+            while queue and len(in_flight) < 2 * workers:  # one queued behind each: no worker waits for us
                 item = queue.popleft()
                 in_flight[pool.submit(_with_cpu_budget, fn, item)] = item
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)

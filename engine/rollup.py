@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -45,25 +45,28 @@ class Tally:
         return Tally().absorb(self).absorb(other)
 
     def absorb(self, other: Tally) -> Tally:
-        """Add ``other`` into this tally (in place, so folding many tallies stays linear)."""
+        """Add ``other`` into this tally (in place, so folding many tallies stays linear).
+
+        ``other`` is never changed, and nothing of it is changed later through this tally: a
+        roster entry taken over as is gets replaced, not updated, when another claim joins it.
+        """
         self.sessions.update(other.sessions)
         self.by_category.update(other.by_category)
         self.visits.update(other.visits)
-        signed = self.signed
-        for code, key in other.signed.items():
-            mine = signed.get(code)
-            if mine is None or key < mine:
-                signed[code] = key
-        roster = self.roster
-        for code, claims in other.roster.items():
-            mine = roster.get(code)
-            if mine is None:
-                roster[code] = dict(claims)
-            else:
-                mine.update(claims)
+        # Whole-dict steps run at C speed; only enterprises both tallies know are compared.
+        signed, theirs = self.signed, other.signed
+        earlier = {code: signed[code] for code in signed.keys() & theirs.keys() if signed[code] < theirs[code]}
+        signed.update(theirs)
+        signed.update(earlier)
+        roster, claims = self.roster, other.roster
+        both = {code: {**roster[code], **claims[code]} for code in roster.keys() & claims.keys()}
+        roster.update(claims)
+        roster.update(both)
         names = self.names
-        for code, name in other.names.items():
-            names.setdefault(code, name)
+        if names:
+            names.update({code: name for code, name in other.names.items() if code not in names})
+        else:
+            names.update(other.names)
         return self
 
     def claims(self) -> set[str]:
@@ -140,13 +143,18 @@ def decide_tier(code: str, t: Tally, plan: Plan) -> TierSource | None:
     """The tier an enterprise counts under (DESIGN §5): registry, then the highest valid roster
     tier, then the tier of the earliest counted session it signed in at."""
     registered = plan.registry.get(code)
-    if registered is not None and plan.tier(registered) is not None:
+    if registered is not None and registered in plan.tier_set:
         return TierSource(registered, "registry")
     claims = t.roster.get(code)
     if claims:
-        return TierSource(min(claims.values(), key=plan.tier_rank), "roster")
+        return TierSource(highest_tier(claims.values(), plan), "roster")
     key = t.signed.get(code)
     return TierSource(key.tier, "session") if key is not None else None
+
+
+def highest_tier(tiers: Collection[str], plan: Plan) -> str:
+    """The highest of some tier labels (the plan lists tiers top down)."""
+    return min(tiers, key=plan.tier_rank) if len(tiers) > 1 else next(iter(tiers))
 
 
 def decide_tiers(t: Tally, plan: Plan) -> dict[str, str]:
@@ -161,13 +169,16 @@ def decide_tiers(t: Tally, plan: Plan) -> dict[str, str]:
 
 def tier_conflicts(t: Tally, plan: Plan) -> dict[str, dict[str, str]]:
     """Credit codes whose valid roster rows disagree on the tier: code → {claimer: tier}."""
-    return {code: claims for code, claims in sorted(t.roster.items())
-            if len(set(claims.values())) > 1 and code not in plan.registry}
+    return {code: t.roster[code] for code in sorted(code for code, claims in t.roster.items()
+                                                    if len(claims) > 1 and len(set(claims.values())) > 1
+                                                    and code not in plan.registry)}
 
 
 def served_by_tier(t: Tally, tiers: Mapping[str, str]) -> Counter[str]:
     """Distinct enterprises served per tier; ``tiers`` decides each (e.g. province-wide)."""
-    return Counter(tiers[code] for code in t.signed if code in tiers)
+    served = Counter(map(tiers.get, t.signed))
+    served.pop(None, None)  # an enterprise ``tiers`` does not decide is not counted
+    return served
 
 
 class AsOfOutsideYear(ValueError):

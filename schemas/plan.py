@@ -34,7 +34,7 @@ Quota = Annotated[
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Tier(_Frozen):
@@ -302,7 +302,7 @@ class Rule(_Frozen):
 class _RuleFilePart(BaseModel):
     # A rule set file also holds the screening criteria (DESIGN §11), read strictly by
     # tidu.schemas.screening.RuleSet; this model reads only the roster checks and ignores the rest.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class TierCriteria(_RuleFilePart):
@@ -328,7 +328,7 @@ class LoadedPlan(_Frozen):
     the object itself travels to worker processes, so nothing downstream reloads a plan.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     plan: Plan
     rules: TierRuleSet

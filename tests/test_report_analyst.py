@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
+from tidu.workbook.feedback import row_ranges
 
 
 def _texts(ws) -> list[str]:
@@ -51,9 +53,28 @@ def test_one_feedback_file_per_used_centre(demo_run):
     findings = [f for f in data["findings"]
                 if next(x["centre"] for x in data["files"] if x["file"] == f["file"]) == centre]
     header = next(i for i, r in enumerate(rows) if r[0] == "严重程度")
-    listed = [r for r in rows[header + 1:] if r[0]]
-    assert len(listed) == len(findings)  # every finding, infos included
-    assert {r[7] for r in listed} == {f["code"] for f in findings}
+    end = next(i for i in range(header + 1, len(rows)) if not rows[i][0])
+    listed = rows[header + 1:end]
+    loud = [f for f in findings if f["severity"] != "info"]
+    assert len(listed) == len(loud)  # every error and warning, one row each, with sheet/row/column
+    assert sorted((r[7], r[1], r[2], r[3]) for r in listed) == sorted(
+        (f["code"], f["sheet"], f["row"] or None, f["column"]) for f in loud)
+    # every info, counted by problem with the rows it is on
+    quiet = [f for f in findings if f["severity"] == "info"]
+    info_header = next((i for i, r in enumerate(rows) if r[0] == "条数"), len(rows))
+    grouped = [r for r in rows[info_header + 1:] if isinstance(r[0], int)]
+    assert sum(r[0] for r in grouped) == len(quiet)
+    assert {r[7] for r in grouped} == {f["code"] for f in quiet}
+
+
+@pytest.mark.parametrize(("rows", "text"), [
+    ([3], "3"),
+    ([3, 4, 5, 8], "3–5、8"),
+    ([12, 3, 4, 4, 10, 11], "3–4、10–12"),
+    ([], ""),
+])
+def test_feedback_lists_rows_as_ranges(rows, text):
+    assert row_ranges(rows) == text
 
 
 def test_issue_list_lists_no_info_row(demo_run):

@@ -1,15 +1,22 @@
 """Per-centre feedback files (退回意见): one .xlsx per used or rejected centre, beside the report.
 
-Each holds the centre's figures, every finding located by sheet/row/column with what to do, and
-what changed since its previous version when one was in the folder. The files are written in
-worker processes, in parallel; each re-reads its submission (reading costs far less than writing
-a finding per row, and no finding has to travel between processes).
+Each holds the centre's figures, every error and warning located by sheet/row/column with what
+to do, the infos by problem with their rows, and what changed since its previous version when
+one was in the folder.
+
+The files are written in the consolidation's own worker processes, right after each file is read
+(:func:`stager`), into a staging folder: no finding travels between processes and no file is read
+twice. Once every file is read, :func:`finish_feedback` names the files of used and rejected
+versions, drops those of superseded ones, and rewrites only the few that need the previous
+version's figures (re-reading that submission).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,11 +25,12 @@ from pathlib import Path
 
 import xlsxwriter
 from tidu.engine.check import check_file
-from tidu.engine.consolidate import REJECTED, USED, Consolidation
+from tidu.engine.consolidate import REJECTED, USED, AfterRead, Consolidation, ReadFile
 from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.normalize import safe_filename
 from tidu.schemas.advice import advice
 from tidu.schemas.catalogue import CATALOGUE
+from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.results import SubmissionReport, TierProgress
 from tidu.workbook.xl import Formats, Sheet, atomic_path
@@ -74,6 +82,49 @@ def _unique_names(jobs: list[FeedbackJob]) -> list[FeedbackJob]:
     return out
 
 
+#: Hidden folder inside the feedback folder where the workers write, until the run decides.
+STAGING = ".tidu-staging"
+
+
+def stager(folder: Path, loaded: LoadedPlan) -> AfterRead:
+    """The per-file step for ``consolidate(after_read=...)``: the file's feedback file, staged."""
+    staging = folder / STAGING
+    staging.mkdir(parents=True, exist_ok=True)
+    return partial(_stage_one, staging=str(staging), year=loaded.plan.year)
+
+
+def _stage_one(read: ReadFile, staging: str, year: int) -> str:
+    fd, path = tempfile.mkstemp(dir=staging, suffix=".xlsx")
+    os.close(fd)
+    status = REJECTED if read.rejected else USED
+    job = FeedbackJob(read.path, read.shown, read.centre, status, read.rejected or read.note, path, None)
+    _write(path, job, read.report, year)
+    return path
+
+
+def finish_feedback(result: Consolidation, folder: Path, loaded: LoadedPlan, workers: int | None = None,
+                    on_done: Callable[[str], None] | None = None) -> Iterator[tuple[FeedbackJob, str | None]]:
+    """Put each used or rejected centre's staged file in place; write again those that need the
+    previous version (or whose staging failed); discard the rest. Yields (job, error or None)."""
+    redo = []
+    try:
+        for job in jobs_for(result, folder, result.paths):
+            staged = result.staged.get(job.shown)
+            if staged and job.previous is None and os.path.exists(staged):
+                os.replace(staged, job.out)
+                if on_done:
+                    on_done(job.out)
+                yield job, None
+            else:
+                redo.append(job)
+        yield from write_feedback(redo, loaded, result.as_of, workers, on_done)
+    finally:
+        for path in result.staged.values():
+            if path and os.path.exists(path):
+                os.unlink(path)
+        shutil.rmtree(folder / STAGING, ignore_errors=True)
+
+
 def write_feedback(jobs: list[FeedbackJob], loaded: LoadedPlan, as_of: dt.date, workers: int | None = None,
                    on_done: Callable[[str], None] | None = None) -> Iterator[tuple[FeedbackJob, str | None]]:
     """Write every job's file in isolated worker processes; yields (job, error or None)."""
@@ -85,15 +136,17 @@ def write_feedback(jobs: list[FeedbackJob], loaded: LoadedPlan, as_of: dt.date, 
 
 def _write_one(job: FeedbackJob, loaded: LoadedPlan, as_of: dt.date) -> str:
     report = check_file(job.path, loaded, as_of)
-    path = Path(job.out)
-    with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                              "strings_to_numbers": False})
-        book.set_properties({"title": f"{job.centre} 退回意见", "author": "tidu"})
-        fmts = Formats(book)
-        _sheet(book, fmts, job, report, loaded.plan.year)
-        book.close()
+    with atomic_path(Path(job.out)) as tmp:
+        _write(str(tmp), job, report, loaded.plan.year)
     return job.out
+
+
+def _write(path: str, job: FeedbackJob, report: SubmissionReport, year: int) -> None:
+    book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False, "in_memory": True})
+    book.set_properties({"title": f"{job.centre} 退回意见", "author": "tidu"})
+    _sheet(book, Formats(book), job, report, year)
+    book.close()
 
 
 _PROGRESS_HEADERS = ("培育梯度", "目标场次", "实际场次", "场次完成率", "按进度应完成", "进度", "目标企业",
@@ -125,31 +178,83 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
             ws.merge_range(i, 0, i, 7, None)
             text(i, 0, line)
         r += len(change) + 2
-    text(r, 0, "三、问题清单（全部，按工作表和行）", fmts.subtitle)
+    listed = [f for f in report.findings if f.severity is not Severity.INFO]
+    text(r, 0, "三、错误和警告（逐条，按工作表和行）", fmts.subtitle)
     s.headers(r + 1, _FINDING_HEADERS)
     first = r + 2
-    for i, f in enumerate(report.findings, start=first):
-        text(i, 0, f.severity.label, fmts.cell_center)
-        text(i, 1, f.sheet or "")
+    put, cell, centred = ws.write_string, fmts.cell, fmts.cell_center
+    guidance: dict[str, str] = {}
+    for i, f in enumerate(listed, start=first):
+        # Labels, sheet and column names, codes and advice are tidu's own text; only the value
+        # and the message (which quotes it) come from the submission and go through write_text.
+        put(i, 0, f.severity.label, centred)
+        put(i, 1, f.sheet or "", cell)
         number(i, 2, f.row, blank="")
-        text(i, 3, f.column or "")
+        put(i, 3, f.column or "", cell)
         text(i, 4, f.value)
         text(i, 5, f.message)
-        kind = CATALOGUE.get(f.code)
-        text(i, 6, advice(f.code, kind.scope.value if kind else "cell"))
-        text(i, 7, f.code)
-    last = max(first + len(report.findings) - 1, first)
+        put(i, 6, guidance.get(f.code) or guidance.setdefault(f.code, _advice(f.code)), cell)
+        put(i, 7, f.code, cell)
+    last = max(first + len(listed) - 1, first)
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"错误"',
                                               "format": fmts.bad})
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"警告"',
                                               "format": fmts.warn})
     ws.autofilter(r + 1, 0, last, len(_FINDING_HEADERS) - 1)
+    _infos(s, last + 2, [f for f in report.findings if f.severity is Severity.INFO])
     s.widths((14, 12, 9, 16, 20, 44, 36, 20, 11, 12))
     ws.freeze_panes(r + 2, 0)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(r + 1)
+
+
+_INFO_HEADERS = ("条数", "工作表", "所在行", "列", "", "提示", "怎么改", "代码")
+MAX_ROWS_TEXT = 30_000  # a cell holds 32,767 characters
+
+
+def _infos(s: Sheet, r: int, infos: list[Finding]) -> None:
+    """四、提示: one line per problem (code, sheet, column) with how many and on which rows."""
+    s.text(r, 0, "四、提示（不影响统计，按问题汇总，列出所在行）", s.fmts.subtitle)
+    if not infos:
+        s.text(r + 1, 0, "无")
+        return
+    s.headers(r + 1, _INFO_HEADERS)
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for f in infos:
+        groups.setdefault((f.code, f.sheet or "", f.column or ""), []).append(f)
+    for i, ((code, sheet, column), found) in enumerate(groups.items(), start=r + 2):
+        s.number(i, 0, len(found))
+        s.text(i, 1, sheet)
+        s.text(i, 2, row_ranges([f.row for f in found if f.row]), s.fmts.wrap)
+        s.text(i, 3, column)
+        s.text(i, 5, found[0].message if len(found) == 1 else CATALOGUE[code].title)
+        s.text(i, 6, _advice(code))
+        s.text(i, 7, code)
+
+
+def row_ranges(rows: list[int]) -> str:
+    """Row numbers as a clerk reads them: 3–5、8、12 (capped to what a cell holds)."""
+    parts: list[str] = []
+    ordered = sorted(set(rows))
+    start = prev = None
+    for row in [*ordered, None]:
+        if start is not None and (row is None or row != prev + 1):
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+            start = None
+        if row is not None and start is None:
+            start = row
+        prev = row
+    text = "、".join(parts)
+    if len(text) > MAX_ROWS_TEXT:
+        text = text[:MAX_ROWS_TEXT].rsplit("、", 1)[0] + f" 等（共 {len(ordered)} 行）"
+    return text
+
+
+def _advice(code: str) -> str:
+    kind = CATALOGUE.get(code)
+    return advice(code, kind.scope.value if kind else "cell")
 
 
 def ws_note(job: FeedbackJob, report: SubmissionReport, counts: Counter[str]) -> str:

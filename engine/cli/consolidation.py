@@ -12,7 +12,7 @@ from typing import Any
 
 from tidu.engine.consolidate import USED, Consolidation, consolidate
 from tidu.schemas.plan import LoadedPlan
-from tidu.workbook.feedback import feedback_folder, jobs_for, write_feedback
+from tidu.workbook.feedback import feedback_folder, finish_feedback, stager
 from tidu.workbook.report import write_report
 from tidu.workbook.xl import atomic_path
 
@@ -43,9 +43,9 @@ def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: 
     folder = feedback_folder(report)
     skip = (*exclude, report, *((json_path,) if json_path else ()), folder)
     # Without --json, only the first errors and warnings of each file reach this process; every
-    # finding still reaches its centre through the feedback file.
+    # finding still reaches its centre through the feedback file, written in the reading worker.
     result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers, on_file=on_step,
-                         detail=json_path is not None)
+                         detail=json_path is not None, after_read=stager(folder, loaded) if feedback else None)
     outcome = Outcome(result, report)
     if screen:
         outcome.screening = screen_used(result, loaded, workers)
@@ -54,9 +54,7 @@ def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: 
         with atomic_path(json_path) as tmp:
             tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     if feedback:
-        folder.mkdir(parents=True, exist_ok=True)
-        for job, error in write_feedback(jobs_for(result, folder, result.paths), loaded, result.as_of, workers,
-                                         on_done=on_step):
+        for job, error in finish_feedback(result, folder, loaded, workers, on_done=on_step):
             if error is None:
                 outcome.feedback.append(Path(job.out))
             else:

@@ -1,0 +1,48 @@
+"""Feedback files are written in the reading workers: superseded versions leave nothing behind,
+a centre with an earlier version gets the change note, a rejected file its own file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+from tidu.engine.cli.consolidation import run_consolidation
+from tidu.engine.plan import load_plan
+from tidu.workbook.feedback import STAGING, feedback_folder
+
+
+def _texts(path) -> list[str]:
+    ws = openpyxl.load_workbook(path)["退回意见"]
+    return [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+
+
+def test_versions_and_rejections_in_the_feedback_folder(demo_run, tmp_path):
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    by_centre = {f["centre"]: f["file"] for f in data["files"] if f["status"] == "used"}
+    source = [Path(by_centre[c]) for c in sorted(by_centre)[:2]]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    newer, other = folder / source[0].name, folder / source[1].name
+    shutil.copy(source[0], newer)
+    shutil.copy(source[1], other)
+    older = folder / ("旧版_" + source[0].name)
+    shutil.copy(source[0], older)
+    os.utime(older, (1_600_000_000, 1_600_000_000))  # same content, older file: superseded by mtime
+    (folder / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not really a zip")  # rejected, no centre known
+    report = tmp_path / "out" / "汇总.xlsx"
+    report.parent.mkdir()
+    done = run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2)
+    out = feedback_folder(report)
+    names = sorted(p.name for p in out.iterdir())
+    used = [f for f in done.result.files if f.status == "used"]
+    assert len(used) == 2 and len(names) == 2  # one per used centre; superseded and unknown leave none
+    assert STAGING not in names and not done.feedback_failed
+    centre = next(f.centre for f in used if f.file.endswith(newer.name))
+    (mine,) = [p for p in out.iterdir() if p.name.startswith(centre)]
+    assert "二、与上一版相比" in _texts(mine)  # rewritten with the previous version's figures
+    (theirs,) = [p for p in out.iterdir() if not p.name.startswith(centre)]
+    assert "二、与上一版相比" not in _texts(theirs)
