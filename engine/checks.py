@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from tidu.engine import uscc
 from tidu.engine.criteria import failed_rules
@@ -87,6 +87,7 @@ def _first_rows(pairs: Iterable[tuple[str | None, int]]) -> dict[str, int]:
     return rows
 
 
+@cache
 def _h(sheet: c.EntrySheet, key: str) -> str:
     return sheet.column(key).header
 
@@ -111,11 +112,12 @@ def check_uscc(ctx: Context) -> Iterator[Finding]:
     region = None
     if ctx.unit and (unit := ctx.plan.unit(ctx.unit)):
         region = ctx.plan.prefectures.get(unit.prefecture)
+    problem_of = uscc.problem
     for sheet, rows in ((ROSTER, ctx.submission.enterprises), (SIGNIN, ctx.submission.participants)):
         for e in rows:
             if e.uscc is None:
                 continue
-            problem = uscc.problem(e.uscc)
+            problem = problem_of(e.uscc)
             if problem:
                 yield ctx.at("uscc-invalid", sheet.name, e.row, _h(sheet, "uscc"), e.uscc,
                              reason=uscc.REASONS[problem])

@@ -139,16 +139,24 @@ def _registry(plan: LoadedPlan) -> frozenset[str]:
     return _REGISTRIES[key]
 
 
+_DIGESTS: dict[tuple[int, int, int, int], str] = {}  # (device, inode, size, mtime_ns) → sha256
+
+
 def _digest(path: str) -> str:
-    """Content hash of a file: the last tie-breaker between versions (computed only for ties)."""
-    digest = hashlib.sha256()
+    """Content hash of a file: the last tie-breaker between versions (computed only for ties;
+    once per file, so hard links of one file are hashed once)."""
     try:
         with open(path, "rb") as fh:
-            while block := fh.read(1 << 20):
-                digest.update(block)
+            st = os.fstat(fh.fileno())
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            if key not in _DIGESTS:
+                digest = hashlib.sha256()
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+                _DIGESTS[key] = digest.hexdigest()
+            return _DIGESTS[key]
     except OSError:
         return ""
-    return digest.hexdigest()
 
 
 def _skip_reason(path: str) -> str | None:
