@@ -19,7 +19,7 @@ from typing import Any
 
 from tidu.engine.check import check_read
 from tidu.engine.folder import display_name, walk
-from tidu.engine.isolation import Crashed, run_isolated
+from tidu.engine.isolation import Crashed, paused_gc, run_isolated
 from tidu.engine.plan import load_plan
 from tidu.engine.reader import read_submission
 from tidu.engine.rollup import Tally, decide_tiers, highest_tier, progress, resolve_as_of, tier_conflicts
@@ -239,7 +239,14 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     ``after_read`` runs in the worker on each file with a known centre (see :class:`ReadFile`);
     what it wrote is in ``staged`` of the result, for every version, superseded ones included.
     """
-    plan = plan or load_plan()
+    with paused_gc():  # tens of thousands of objects arrive from the workers; none form cycles
+        return _consolidate(directory, plan or load_plan(), as_of, exclude, workers, on_file, now, detail,
+                            after_read)
+
+
+def _consolidate(directory: str | Path, plan: LoadedPlan, as_of: dt.date | None, exclude: tuple[Path, ...],
+                 workers: int | None, on_file: Callable[[str], None] | None, now: dt.datetime | None,
+                 detail: bool, after_read: AfterRead | None) -> Consolidation:
     the_plan = plan.plan
     day = resolve_as_of(as_of, the_plan.year)
     now = now or dt.datetime.now()

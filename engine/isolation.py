@@ -9,13 +9,17 @@ culprit; every other file's result is kept.
 from __future__ import annotations
 
 import gc
+import itertools
+import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 MEMORY_LIMIT = 2 * 1024**3  # per worker process, bytes of address space
@@ -67,17 +71,26 @@ def _prepare_worker() -> None:
         pass
 
 
-def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
-    # No cyclic garbage collection while one file is read: reading makes tens of thousands of
-    # short-lived containers, and collections triggered by their count cost ~10% of the file's
-    # time while finding nothing (refcounting frees them). What cycles remain (a caught
-    # exception and its frame) are collected once, after the file.
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (restored after, with one young collection).
+
+    Reading and writing workbooks makes hundreds of thousands of short-lived containers that
+    reference counting frees; collections triggered by their number find nothing and, as the
+    heap grows, cost more each time (~10% of a file's time)."""
+    was = gc.isenabled()
     gc.disable()
     try:
-        return _run_with_budget(fn, item)
+        yield
     finally:
-        gc.enable()
+        if was:
+            gc.enable()
         gc.collect(0)
+
+
+def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
+    with paused_gc():  # what cycles a file leaves (a caught exception and its frame) go after it
+        return _run_with_budget(fn, item)
 
 
 def _run_with_budget(fn: Callable[[Any], Any], item: Any) -> Any:
@@ -149,16 +162,33 @@ def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
                 yield item, Crashed(item, "读取此文件时程序异常退出（内存或时间超限，或文件结构恶意构造）")
 
 
+#: Functions the workers of a pool inherit when they are forked, so each task carries only its
+#: item: the function (with its plan, some 30 KB) is not pickled again for every file.
+_INHERITED: dict[int, Callable[[Any], Any]] = {}
+_TOKENS = itertools.count()
+
+
+def _run_inherited(token: int, item: Any) -> Any:
+    return _with_cpu_budget(_INHERITED[token], item)
+
+
 def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: list[Any]) -> Iterator[tuple[Any, Any]]:
     """Run items from ``queue`` with at most ``workers`` in flight. When a worker dies, stop and
     put the items that were in flight into ``lost``; unstarted items stay queued."""
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_prepare_worker)
+    context = multiprocessing.get_context()
+    token = next(_TOKENS)
+    inherited = context.get_start_method() == "fork"  # workers forked after this see _INHERITED
+    if inherited:
+        _INHERITED[token] = fn
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_prepare_worker,
+                               mp_context=context)
+    task = (partial(_run_inherited, token) if inherited else partial(_with_cpu_budget, fn))
     try:
         in_flight: dict[Future, Any] = {}
         while queue or in_flight:
             while queue and len(in_flight) < 2 * workers:  # one queued behind each: no worker waits for us
                 item = queue.popleft()
-                in_flight[pool.submit(_with_cpu_budget, fn, item)] = item
+                in_flight[pool.submit(task, item)] = item
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 item = in_flight.pop(future)
@@ -177,4 +207,6 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
     except BaseException:  # interrupted (Ctrl-C, SIGTERM) or abandoned: end the workers now
         _stop(pool)
         raise
+    finally:
+        _INHERITED.pop(token, None)
     pool.shutdown(wait=True)

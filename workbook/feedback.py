@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -86,11 +87,21 @@ def _unique_names(jobs: list[FeedbackJob]) -> list[FeedbackJob]:
 STAGING = ".tidu-staging"
 
 
-def stager(folder: Path, loaded: LoadedPlan) -> AfterRead:
-    """The per-file step for ``consolidate(after_read=...)``: the file's feedback file, staged."""
-    staging = folder / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    return partial(_stage_one, staging=str(staging), year=loaded.plan.year)
+@contextmanager
+def staging(folder: Path, loaded: LoadedPlan) -> Iterator[AfterRead]:
+    """The per-file step for ``consolidate(after_read=...)`` (each file's feedback file, staged in
+    a hidden folder). If the run stops before :func:`finish_feedback` (an error, Ctrl-C), what it
+    staged is removed, and so is the feedback folder when this run created it."""
+    created = not folder.exists()
+    staged = folder / STAGING
+    staged.mkdir(parents=True, exist_ok=True)
+    try:
+        yield partial(_stage_one, staging=str(staged), year=loaded.plan.year)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
 
 
 def _stage_one(read: ReadFile, staging: str, year: int) -> str:

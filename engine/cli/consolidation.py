@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tidu.engine.consolidate import USED, Consolidation, consolidate
+from tidu.engine.isolation import paused_gc
 from tidu.schemas.plan import LoadedPlan
-from tidu.workbook.feedback import feedback_folder, finish_feedback, stager
+from tidu.workbook.feedback import feedback_folder, finish_feedback, staging
 from tidu.workbook.report import write_report
 from tidu.workbook.xl import atomic_path
 
@@ -44,12 +46,20 @@ def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: 
     skip = (*exclude, report, *((json_path,) if json_path else ()), folder)
     # Without --json, only the first errors and warnings of each file reach this process; every
     # finding still reaches its centre through the feedback file, written in the reading worker.
-    result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers, on_file=on_step,
-                         detail=json_path is not None, after_read=stager(folder, loaded) if feedback else None)
-    outcome = Outcome(result, report)
+    with staging(folder, loaded) if feedback else nullcontext() as after_read:
+        result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers, on_file=on_step,
+                             detail=json_path is not None, after_read=after_read)
+        outcome = Outcome(result, report)
+        return _outputs(outcome, folder, loaded, json_path, feedback, screen, workers, on_step)
+
+
+def _outputs(outcome: Outcome, folder: Path, loaded: LoadedPlan, json_path: Path | None, feedback: bool,
+             screen: bool, workers: int | None, on_step: Callable[[str], None] | None) -> Outcome:
+    result, report = outcome.result, outcome.report
     if screen:
         outcome.screening = screen_used(result, loaded, workers)
-    write_report(result, report, outcome.screening)
+    with paused_gc():
+        write_report(result, report, outcome.screening)
     if json_path is not None:
         with atomic_path(json_path) as tmp:
             tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
