@@ -77,10 +77,6 @@ class ReadFile:
 AfterRead = Callable[[ReadFile], str]
 
 
-#: A quick run (``detail=False``) lists this many errors and warnings per file; counts stay complete.
-LISTED_PER_FILE = 100
-
-
 def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, now: dt.datetime | None = None,
              after_read: AfterRead | None = None) -> FileOutcome:
     """Read, validate and tally one file (runs in a worker process).
@@ -117,9 +113,10 @@ def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, n
     return outcome
 
 
-#: A quick run lists at most this many errors, then this many warnings, of each file.
+#: A quick run (``detail=False``) lists at most this many errors, then this many warnings, of each
+#: file (a sample for 问题清单; counts stay complete, and every finding is in the feedback file).
 ERRORS_LISTED_PER_FILE = 100
-WARNINGS_LISTED_PER_FILE = 20
+WARNINGS_LISTED_PER_FILE = 10
 
 
 def _listed(findings: list[Finding]) -> list[Finding]:

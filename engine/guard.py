@@ -4,6 +4,11 @@ A submitted file is hostile until checked: it may be a zip bomb, carry XML entit
 be an .xls / CSV / web page renamed .xlsx, be encrypted, truncated, or declare two cells so far
 apart that a dense reader would try to allocate hundreds of gigabytes (python-calamine aborts the
 process on such files). Everything here reads bounded amounts with the standard library.
+
+Cost matters (every submission passes here before calamine reads it), so the work is tiered:
+each XML part's prolog is read from a small head, and a worksheet is first scanned by two
+C-speed regex searches that prove its bound for the form spreadsheet writers use; only a sheet
+they cannot clear is read again and measured (see _check_extent).
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -25,17 +32,41 @@ MAX_RATIO = 150  # uncompressed / compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 4 * 1024 * 1024
 MAX_SHEET_CELLS = 5_000_000  # rows × columns spanned by the valued cells of a sheet we read
 PROLOG_BYTES = 64 * 1024  # the XML prolog (where DOCTYPE would be) must end within this
+HEAD_BYTES = 256  # first look at a part's prolog; more is read only while the root has not started
+CHUNK_BYTES = 4 * 1024 * 1024  # decompressed worksheet bytes scanned at a time
+_READ_BYTES = 1024 * 1024  # compressed bytes read at a time
+_EXTRA_ROOM = 64  # bytes read beyond a local header's name for its extra field (more is read if needed)
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Cells with content, written the usual way (r first, no namespace prefix): one C-speed pass.
-_VALUED_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"[^>/]*>')
-_VALUED_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[^>/]*>')
-# Anything else (a prefix such as <x:c, or attributes in another order) takes the general path.
-_UNUSUAL_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)\b|<c(?:\s(?!r=)|>)|<row(?:\s(?![^>]*\br=)|>)")
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row)\b([^>]*)>")
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_NUMBER = re.compile(rb'\br="([0-9]{1,7})"')
-_ROOT = re.compile(rb"<[A-Za-z_]")
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then file name and extra field lengths
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+
+# Prolog: the root element is the first "<name" outside comments and processing instructions
+# (a "<a" inside a comment must not end the prolog early and hide a DOCTYPE after it).
+_PROLOG_MARKUP = re.compile(rb"<(?:(!--)|(\?)|[A-Za-z_])")
+
+# Tier 1, the fast path. A cell is a "c" element; a reader places it by its first r attribute.
+# When every cell tag is written `<c r="` + one letter + at most _FAST_DIGITS digits + `"` and
+# none has a namespace prefix, no cell lies beyond column Z or row 10**_FAST_DIGITS - 1, so the
+# sheet is bounded without listing a single cell. Two searches find anything else: the first
+# stops only at "<c", the second only at a ':' (rare in a sheet), so both run near memory speed.
+_FAST_DIGITS = max(d for d in range(1, 8) if 26 * (10**d - 1) <= MAX_SHEET_CELLS)
+_NOT_PLAIN_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,%d}+")[\s/>]' % _FAST_DIGITS)
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")  # <x:c ...>: quick-xml matches the local name only
+
+# Tier 2: every cell in the usual form with any 1-3 letter, 1-7 digit reference; C-speed findall of
+# the references. A cell certainly self-closing (<c r="A1" s="1"/>) holds no value: readers skip it.
+_NOT_USUAL_CELL = re.compile(rb'<c(?! r="[A-Z]{1,3}[0-9]{1,7}")[\s/>]')
+_USUAL_CELL = re.compile(rb"""<c r="([A-Z]{1,3})([0-9]{1,7})"([^>"'<]*+(?:(?:"[^"<>]*+"|'[^'<>]*+')[^>"'<]*+)*+>)?""")
+
+# Tier 3, anything else: every c / row start tag (any prefix; a quoted '>' or '<' does not end
+# it, as in quick-xml), placed tag by tag as a reader would.
+_TAG_START = re.compile(rb"<(?:[^\s/>:<]*:)?(?:c|row)[\s/>]")
+_TAG = re.compile(rb"""<(?:[^\s/>:<]*:)?(c|row)(?=[\s/>])([^>"']*+(?:(?:"[^"]*+"|'[^']*+')[^>"']*+)*+)>""")
+_ATTRIBUTE = re.compile(rb"""\s*([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_LOOSE_R = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']?([A-Za-z]*)([0-9]+)""")
+_CELL_REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
+_ROW_REF = re.compile(rb"[0-9]+")
 
 
 class Rejected(Exception):
@@ -114,20 +145,140 @@ def _format_of(names: Iterable[str]) -> None:
         raise Rejected("file-unreadable", "压缩包中缺少工作簿主体 (xl/workbook.xml)，文件不完整或不是 .xlsx")
 
 
-def _read_head(zf: zipfile.ZipFile, name: str) -> bytes:
-    with zf.open(name) as fh:
-        return fh.read(PROLOG_BYTES)
+class _Package:
+    """The members of an open zip, decompressed in bounded pieces.
+
+    zipfile reads the central directory; the common members (stored or deflated) are then read
+    straight from the file: a prolog check inflates a few hundred bytes instead of zipfile's 4 KB
+    minimum per open, and a sheet is inflated in large pieces. The checks are zipfile's (local
+    header signature and name, a stream cut short, the declared size and CRC of a member read to
+    its end), with one stricter: a member that inflates beyond its declared size is refused, not
+    cut at that size (a reader that inflates the whole stream would see bytes the guard had not).
+    """
+
+    def __init__(self, fh: BinaryIO, zf: zipfile.ZipFile):
+        self.fh, self.zf = fh, zf
+
+    def pieces(self, info: zipfile.ZipInfo, size: int, read: int = _READ_BYTES) -> Iterator[bytes]:
+        """The member's bytes in pieces of at most ``size``; once all is read, its length and CRC must
+        be the declared ones."""
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x20:
+            with self.zf.open(info) as member:  # bzip2, lzma, patched data: zipfile's own reader
+                while piece := member.read(size):
+                    yield piece
+            return
+        pending, left = self._first_bytes(info, read if info.compress_type == zipfile.ZIP_DEFLATED else size)
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        total = crc = 0
+        while True:
+            if not pending and left > 0:
+                pending = self.fh.read(min(left, read if inflater is not None else max(read, size)))
+                if not pending:
+                    raise EOFError(f"{info.filename}: the file ends inside this member")
+                left -= len(pending)
+            if inflater is None:
+                if not pending:
+                    break
+                piece, pending = pending[:size], pending[size:]
+            else:
+                # asking for no more than the rest (+1, to see an overrun) keeps zlib's buffers tight
+                piece = inflater.decompress(pending, min(size, info.file_size - total + 1))
+                pending = inflater.unconsumed_tail
+                if not piece:
+                    if pending:
+                        raise zlib.error(f"{info.filename}: compressed data makes no progress")
+                    if left <= 0:
+                        break  # nothing more can come; the stream must have ended
+            if piece:
+                total += len(piece)
+                if total > info.file_size:
+                    raise zipfile.BadZipFile(f"{info.filename}: more data than declared")
+                crc = zlib.crc32(piece, crc)
+                yield piece
+            if inflater is not None and inflater.eof:
+                break
+        if inflater is not None and not inflater.eof:
+            raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+        if total != info.file_size or crc != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.orig_filename!r}")
+
+    def head(self, info: zipfile.ZipInfo, size: int) -> bytes:
+        """The member's first ``size`` bytes (all of it, if shorter)."""
+        if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x20:
+            data, left = self._first_bytes(info, 2 * size)  # most prologs: one read, one inflate
+            head = zlib.decompressobj(-15).decompress(data, size)
+            if len(head) == size or (not left and len(head) == info.file_size):
+                return head
+        head, pieces = b"", self.pieces(info, size, read=size)
+        try:
+            for piece in pieces:
+                head += piece
+                if len(head) >= size:
+                    break
+        finally:
+            pieces.close()
+        return head[:size]
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        """The whole member (small parts only: workbook.xml, its relationships, core.xml)."""
+        return b"".join(self.pieces(info, max(info.file_size, 1)))
+
+    def _first_bytes(self, info: zipfile.ZipInfo, want: int) -> tuple[bytes, int]:
+        """Check the local header as zipfile does; return the member's first (up to ``want``)
+        compressed bytes, read with the header in one go, and how many compressed bytes remain."""
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        self.fh.seek(info.header_offset)
+        first = min(info.compress_size, want)
+        buffer = self.fh.read(_LOCAL_HEADER.size + len(name) + _EXTRA_ROOM + first)
+        if len(buffer) < _LOCAL_HEADER.size:
+            raise zipfile.BadZipFile("Truncated file header")
+        signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(buffer)
+        if signature != _LOCAL_SIGNATURE:
+            raise zipfile.BadZipFile("Bad magic number for file header")
+        if name_length != len(name) or buffer[_LOCAL_HEADER.size:_LOCAL_HEADER.size + len(name)] != name:
+            raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and header differ.")
+        start = _LOCAL_HEADER.size + name_length + extra_length
+        if start > len(buffer):  # a long extra field: read past it
+            self.fh.seek(info.header_offset + start)
+            return b"", info.compress_size
+        data = buffer[start:start + info.compress_size]
+        return data, info.compress_size - len(data)
 
 
-def _check_xml_prolog(zf: zipfile.ZipFile, names: Iterable[str]) -> None:
-    """No DOCTYPE or ENTITY (entity bombs, external entities) in any XML part."""
-    for name in names:
+def _root_start(head: bytes) -> int | None:
+    """Where the root element starts, past comments and processing instructions; None if not in ``head``."""
+    pos = 0
+    while match := _PROLOG_MARKUP.search(head, pos):
+        if match.group(1):
+            end, skip = head.find(b"-->", match.end()), 3
+        elif match.group(2):
+            end, skip = head.find(b"?>", match.end()), 2
+        else:
+            return match.start()
+        if end < 0:
+            return None
+        pos = end + skip
+    return None
+
+
+def _check_xml_prolog(package: _Package, infos: dict[str, zipfile.ZipInfo]) -> None:
+    """No DOCTYPE or ENTITY (entity bombs, external entities) in any XML part.
+
+    A small head is read first; only while the root element has not started is more read, up to
+    PROLOG_BYTES, past which a part is refused (a DOCTYPE could hide after a long comment).
+    """
+    for name, info in infos.items():
         if not name.endswith((".xml", ".rels", ".vml")):
             continue
-        head = _read_head(zf, name)
-        root = _ROOT.search(head)
-        prolog = head[: root.start()] if root else head
-        if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+        head = package.head(info, HEAD_BYTES)
+        root = _root_start(head)
+        if root is None and len(head) >= HEAD_BYTES:
+            head = package.head(info, PROLOG_BYTES)
+            root = _root_start(head)
+            if root is not None and root + 2 > PROLOG_BYTES:  # its "<" and first letter lie past the limit
+                root = None
+        prolog = (head[:root] if root is not None else head).upper()
+        if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
             raise Rejected("file-unsafe", f"“{name}”含有 XML 实体声明（可能是实体炸弹或外部实体攻击），已拒绝")
         if root is None and len(head) >= PROLOG_BYTES:
             raise Rejected("file-unsafe", f"“{name}”开头异常（{PROLOG_BYTES // 1024} KB 内没有内容），已拒绝")
@@ -138,17 +289,17 @@ def _is_relationship_id(attribute: str) -> bool:
     return attribute.startswith("{") and attribute.endswith("}id") and "relationships" in attribute
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(package: _Package, infos: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
     """Sheet name → part name, from workbook.xml and its relationships (prolog already checked).
 
     Two sheets of one name (Excel forbids it, case-insensitively) are refused: a reader may take
     the first while a check looks at the second.
     """
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    workbook = ElementTree.fromstring(package.read(infos["xl/workbook.xml"]))
     rels_name = "xl/_rels/workbook.xml.rels"
     targets = {}
-    if rels_name in zf.NameToInfo:
-        for rel in ElementTree.fromstring(zf.read(rels_name)):
+    if rels_name in infos:
+        for rel in ElementTree.fromstring(package.read(infos[rels_name])):
             target = rel.get("Target", "")
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             targets[rel.get("Id")] = part
@@ -166,69 +317,135 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _check_extent(zf: zipfile.ZipFile, part: str, sheet: str) -> None:
+def _blocks(pieces: Iterator[bytes]) -> Iterator[tuple[bytes, int, bool]]:
+    """The sheet's XML as (buffer, end, last): each block ``buffer[:end]`` ends just before a '<', so
+    a tag with no '<' inside it is never cut; the last block is the remainder. Scanners take
+    ``end`` as their end position, so no block is copied.
+
+    A run of more than CHUNK_BYTES with no '<' after its first byte (a giant text or tag; no
+    writer makes one) is passed on whole rather than carried: it holds no further tag start.
+    """
+    tail = b""
+    try:
+        for piece in pieces:
+            data = tail + piece if tail else piece
+            cut = data.rfind(b"<")
+            if cut < 0 or (cut == 0 and len(data) > CHUNK_BYTES):
+                yield data, len(data), False
+                tail = b""
+            else:
+                if cut:
+                    yield data, cut, False
+                tail = data[cut:]
+    finally:
+        pieces.close()
+    yield tail, len(tail), True
+
+
+def _plainly_bounded(blocks: Iterator[tuple[bytes, int, bool]]) -> bool:
+    """Tier 1: every cell tag in the plain form, none prefixed (two searches per block)."""
+    try:
+        for data, end, _ in blocks:
+            if _NOT_PLAIN_CELL.search(data, 0, end) or _PREFIXED_CELL.search(data, 0, end):
+                return False
+    finally:
+        blocks.close()
+    return True
+
+
+def _usual_extent(blocks: Iterator[tuple[bytes, int, bool]]) -> tuple[int, int] | None:
+    """Tier 2: (rows, columns) spanned by valued cells when every cell is in the usual form, else None."""
+    max_row = max_col = 0
+    try:
+        for data, end, _ in blocks:
+            # A prefixed cell is a cell: with ':' read as '<', <x:c r="B2"> is held to the usual form
+            # too (the swap only adds '<'s, so it cannot hide a tag).
+            data = data.replace(b":", b"<")
+            if _NOT_USUAL_CELL.search(data, 0, end):
+                return None
+            columns, rows = set(), set()
+            for letters, digits, rest_of_tag in _USUAL_CELL.findall(data, 0, end):
+                if not rest_of_tag.endswith(b"/>"):  # a tag too odd to read to its end counts as valued
+                    columns.add(letters)
+                    rows.add(digits)
+            if columns:
+                max_col = max(max_col, max(map(_col_number, columns)))
+                max_row = max(max_row, max(map(int, rows)))
+    finally:
+        blocks.close()
+    return max_row, max_col
+
+
+def _first_r(attrs: bytes) -> tuple[bytes | None, list[bytes]]:
+    """The value of the first attribute named exactly r, as quick-xml reads it.
+
+    Attributes that do not parse stop the walk; any r= in the rest is returned as a loose candidate
+    (a lenient reader might still find it), so a malformed tag can only make the guard stricter.
+    """
+    pos, end = 0, len(attrs.rstrip(b" \t\r\n/"))
+    while pos < end:
+        match = _ATTRIBUTE.match(attrs, pos)
+        if match is None:
+            return None, [m.group(1) + m.group(2) for m in _LOOSE_R.finditer(attrs, pos)]
+        if match.group(1) == b"r":
+            return (match.group(2) if match.group(2) is not None else match.group(3)), []
+        pos = match.end()
+    return None, []
+
+
+def _general_extent(blocks: Iterator[tuple[bytes, int, bool]], sheet: str) -> tuple[int, int]:
+    """Tier 3: place every cell tag by tag, as a reader would (a cell without r= follows the one before)."""
+    max_row = max_col = 0
+    row = col = 0
+    for data, end, last in blocks:  # (left unclosed on a refusal: nothing more is read from it)
+        starts = _TAG_START.finditer(data, 0, end)
+        for match in _TAG.finditer(data, 0, end):
+            start = next(starts, None)
+            if start is None or start.start() != match.start():
+                _refuse_broken_tags(sheet)  # a c/row tag with a '<' inside: a fake tag, or one cut short
+            value, loose = _first_r(match.group(2))
+            if match.group(1) == b"row":
+                ref = _ROW_REF.fullmatch(value) if value is not None else None
+                row, col = (int(ref.group()) if ref else row + 1), 0
+                max_row = max([max_row, *(int(_ROW_REF.search(c).group()) for c in loose)])
+                continue
+            ref = _CELL_REF.fullmatch(value) if value is not None else None
+            if ref:
+                col, row = _col_number(ref.group(1).upper()), int(ref.group(2))
+            else:
+                col, row = col + 1, max(row, 1)
+            max_col, max_row = max(max_col, col), max(max_row, row)
+            for candidate in loose:
+                if loose_ref := _CELL_REF.search(candidate):
+                    max_col = max(max_col, _col_number(loose_ref.group(1).upper()))
+                    max_row = max(max_row, int(loose_ref.group(2)))
+        # A start left unmatched can only be the sheet's very end (a truncated part: readers fail on it).
+        if next(starts, None) is not None and (not last or next(starts, None) is not None):
+            _refuse_broken_tags(sheet)
+    return max_row, max_col
+
+
+def _refuse_broken_tags(sheet: str) -> None:
+    raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的单元格标记残缺或相互嵌套，疑为恶意构造的文件，已拒绝")
+
+
+def _check_extent(package: _Package, info: zipfile.ZipInfo, sheet: str) -> None:
     """Reject a sheet whose cells span more than MAX_SHEET_CELLS (dense readers allocate it all).
 
-    The usual form (every cell with its r="A1") takes one C-speed regex pass. Anything else
-    (prefixed tags, rows or cells without r=, whose place follows the one before) is walked tag
-    by tag, placing each cell as a reader would, so no spelling hides a far-away cell.
+    Tier 1 proves the bound for the plain form in two searches per block; failing that the sheet is
+    read again and measured: tier 2 (usual form, C-speed findall of references) or else tier 3
+    (tag by tag, placing cells without r= as a reader would), so no spelling hides a cell. Each
+    tier reads the sheet from its start, so the figures in a refusal come from one method.
     """
-    max_row = max_col = 0
-    row = col = 0  # the position the next cell without r= takes (general path)
-    tail = b""
-    with zf.open(part) as fh:
-        while chunk := fh.read(1024 * 1024):
-            data = tail + chunk
-            cut = data.rfind(b"<")
-            scan, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-            if _UNUSUAL_CELL.search(scan):
-                for match in _CELL_TAG.finditer(scan):
-                    kind, attrs = match.group(1), match.group(2)
-                    ref = _CELL_REF.search(attrs) if kind == b"c" else _ROW_NUMBER.search(attrs)
-                    if kind == b"row":
-                        row, col = (int(ref.group(1)) if ref else row + 1), 0
-                        continue
-                    if ref:
-                        col, row = _col_number(ref.group(1)), int(ref.group(2))
-                    else:
-                        col, row = col + 1, max(row, 1)
-                    max_col, max_row = max(max_col, col), max(max_row, row)
-            elif (bound := _quick_bound(scan)) is not None:
-                max_row, max_col = max(max_row, bound[0]), max(max_col, bound[1])
-            else:
-                # C-speed: distinct column letters (a handful) and the row numbers as one map
-                columns = set(_VALUED_COLUMN.findall(scan))
-                if columns:
-                    max_col = max(max_col, max(map(_col_number, columns)))
-                    max_row = max(max_row, max(map(int, _VALUED_ROW.findall(scan))))
+    if _plainly_bounded(_blocks(package.pieces(info, CHUNK_BYTES))):
+        return
+    extent = _usual_extent(_blocks(package.pieces(info, CHUNK_BYTES)))
+    if extent is None:
+        extent = _general_extent(_blocks(package.pieces(info, CHUNK_BYTES)), sheet)
+    max_row, max_col = extent
     if max_row * max_col > MAX_SHEET_CELLS:
         raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
                                       "疑为恶意构造的文件，已拒绝")
-
-
-_ROW_TAG = re.compile(rb'<row r="([0-9]{1,7})"')
-_MULTI_LETTER = re.compile(rb'<c r="[A-Z]{2}')
-_SINGLE_LETTER = re.compile(rb'<c r="([A-Z])')
-
-
-def _quick_bound(scan: bytes) -> tuple[int, int] | None:
-    """An upper bound (rows, columns) of the usual form's cells without listing them, or None when
-    a precise count is needed. Columns: the highest single letter used (no two-letter column);
-    rows: no cell number has more digits than the highest row tag, so all lie below 10^digits."""
-    if _MULTI_LETTER.search(scan):
-        return None
-    letters = set(_SINGLE_LETTER.findall(scan))
-    col = max(letters)[0] - 64 if letters else 0
-    rows = _ROW_TAG.findall(scan)
-    if not col:
-        return (0, 0)
-    if not rows:
-        return None
-    digits = len(str(max(map(int, rows))))
-    if re.search(rb'<c r="[A-Z][0-9]{%d}' % (digits + 1), scan):
-        return None
-    bound = 10**digits - 1
-    return (bound, col) if bound * col <= MAX_SHEET_CELLS else None
 
 
 def _col_number(letters: bytes) -> int:
@@ -238,11 +455,11 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _saved_at(zf: zipfile.ZipFile) -> dt.datetime | None:
-    if "docProps/core.xml" not in zf.NameToInfo:
+def _saved_at(package: _Package, infos: dict[str, zipfile.ZipInfo]) -> dt.datetime | None:
+    if "docProps/core.xml" not in infos:
         return None
     try:
-        core = ElementTree.fromstring(zf.read("docProps/core.xml"))
+        core = ElementTree.fromstring(package.read(infos["docProps/core.xml"]))
     except ElementTree.ParseError:
         return None
     for el in core.iter():
@@ -264,34 +481,37 @@ def inspect(path: str | Path, sheets: Iterable[str] = ()) -> Inspection:
     if size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         raise Rejected("file-unsafe", f"文件有 {size // (1024 * 1024)} MB，超过 {limit} MB 上限")
-    with path.open("rb") as fh:
-        head = fh.read(8192)
-    _sniff(head, path)
+    with path.open("rb", buffering=0) as fh:  # exact reads: members are read where they lie
+        _sniff(fh.read(8192), path)
+        try:
+            with zipfile.ZipFile(fh) as zf:
+                return _inspect_package(_Package(fh, zf), zf, sheets)
+        except (zipfile.BadZipFile, UnicodeDecodeError):  # the latter: a member name not in its declared UTF-8
+            raise Rejected("file-unreadable", "文件已损坏或不完整（可能传输中断），请重新导出后报送") from None
+        except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error):
+            raise Rejected("file-unreadable", "文件中的压缩数据已损坏，请重新导出后报送") from None
+
+
+def _inspect_package(package: _Package, zf: zipfile.ZipFile, sheets: Iterable[str]) -> Inspection:
+    infos = _check_members(zf)
+    _format_of(infos)
+    _check_xml_prolog(package, infos)
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = _check_members(zf)
-            _format_of(infos)
-            _check_xml_prolog(zf, infos)
-            try:
-                parts = _sheet_parts(zf)
-            except ElementTree.ParseError:
-                raise Rejected("file-unreadable", "工作簿结构 (xl/workbook.xml) 已损坏") from None
-            for sheet in sheets:
-                part = parts.get(sheet)
-                if part is not None and part not in infos:
-                    raise Rejected("file-unreadable", f"工作表《{sheet}》的内容在文件中缺失或无法定位，文件不完整")
-            # Every worksheet part a read sheet leads to is checked, and so is every worksheet part
-            # no sheet names (a reader could be steered to it); sheets we never read are not parsed.
-            named = set(parts.values())
-            wanted = {parts[s] for s in sheets if parts.get(s)}
-            orphans = {n for n in infos if n.startswith("xl/worksheets/") and n.endswith(".xml")} - named
-            names = {part: name for name, part in parts.items()}
-            for part in sorted(wanted | orphans):
-                if part in infos:
-                    _check_extent(zf, part, names.get(part, part))
-            macros = "xl/vbaProject.bin" in infos
-            return Inspection(macros=macros, saved_at=_saved_at(zf))
-    except zipfile.BadZipFile:
-        raise Rejected("file-unreadable", "文件已损坏或不完整（可能传输中断），请重新导出后报送") from None
-    except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error):
-        raise Rejected("file-unreadable", "文件中的压缩数据已损坏，请重新导出后报送") from None
+        parts = _sheet_parts(package, infos)
+    except ElementTree.ParseError:
+        raise Rejected("file-unreadable", "工作簿结构 (xl/workbook.xml) 已损坏") from None
+    for sheet in sheets:
+        part = parts.get(sheet)
+        if part is not None and part not in infos:
+            raise Rejected("file-unreadable", f"工作表《{sheet}》的内容在文件中缺失或无法定位，文件不完整")
+    # Every worksheet part a read sheet leads to is checked, and so is every worksheet part
+    # no sheet names (a reader could be steered to it); sheets we never read are not parsed.
+    named = set(parts.values())
+    wanted = {parts[s] for s in sheets if parts.get(s)}
+    orphans = {n for n in infos if n.startswith("xl/worksheets/") and n.endswith(".xml")} - named
+    names = {part: name for name, part in parts.items()}
+    for part in sorted(wanted | orphans):
+        if part in infos:
+            _check_extent(package, infos[part], names.get(part, part))
+    macros = "xl/vbaProject.bin" in infos
+    return Inspection(macros=macros, saved_at=_saved_at(package, infos))
