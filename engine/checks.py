@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 
 from tidu.engine import uscc
 from tidu.engine.criteria import failed_rules
@@ -87,9 +87,12 @@ def _first_rows(pairs: Iterable[tuple[str | None, int]]) -> dict[str, int]:
     return rows
 
 
-@cache
+_HEADERS = {(sheet.name, col.key): col.header for sheet in (*c.ENTRY_SHEETS, *c.OPTIONAL_SHEETS)
+            for col in sheet.columns}
+
+
 def _h(sheet: c.EntrySheet, key: str) -> str:
-    return sheet.column(key).header
+    return _HEADERS[(sheet.name, key)]
 
 
 def check_meta(ctx: Context) -> Iterator[Finding]:

@@ -158,12 +158,19 @@ def highest_tier(tiers: Collection[str], plan: Plan) -> str:
 
 
 def decide_tiers(t: Tally, plan: Plan) -> dict[str, str]:
-    """Credit code → tier, for every enterprise served (signed in at a counted session)."""
-    out = {}
-    for code in t.signed:
-        source = decide_tier(code, t, plan)
-        if source is not None:
-            out[code] = source.tier
+    """Credit code → tier, for every enterprise served (signed in at a counted session).
+
+    :func:`decide_tier` for each of them, done rule by rule from the lowest priority up, so the
+    common case is a few whole-dict steps (a province has tens of thousands of enterprises).
+    """
+    out = {code: key.tier for code, key in t.signed.items()}  # the earliest counted session
+    roster, registry, known = t.roster, plan.registry, plan.tier_set
+    for code in out.keys() & roster.keys():  # the highest valid roster tier overrides it
+        if roster[code]:
+            out[code] = highest_tier(roster[code].values(), plan)
+    for code in out.keys() & registry.keys():  # and the registry overrides both
+        if registry[code] in known:
+            out[code] = registry[code]
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tidu.engine.rollup import (
     AsOfOutsideYear,
     SessionKey,
@@ -343,3 +345,27 @@ def test_total_gap_is_of_the_sums_not_a_sum_of_gaps():
 ])
 def test_days_elapsed_counts_inclusively(day, expected):
     assert days_elapsed(day, day.year) == expected
+
+
+# decide_tiers applies decide_tier's rule to every enterprise served, in bulk steps.
+
+
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_decide_tiers_is_decide_tier_for_everyone(data):
+    from tidu.engine.plan import load_plan
+    from tidu.engine.rollup import SessionKey, Tally, decide_tier, decide_tiers
+
+    plan = load_plan().plan
+    tiers = list(plan.tier_labels)
+    codes = [f"C{i}" for i in range(8)]
+    t = Tally()
+    for code in data.draw(st.lists(st.sampled_from(codes), unique=True)):
+        t.signed[code] = SessionKey(dt.date(2021, 1, 1), "f.xlsx", 2, data.draw(st.sampled_from(tiers)))
+    for code in data.draw(st.lists(st.sampled_from(codes), unique=True)):
+        claimers = data.draw(st.lists(st.sampled_from(["甲", "乙", "丙"]), min_size=1, unique=True))
+        t.roster[code] = {c: data.draw(st.sampled_from(tiers)) for c in claimers}
+    registry = {code: data.draw(st.sampled_from([*tiers, "未知梯度"]))
+                for code in data.draw(st.lists(st.sampled_from(codes), unique=True))}
+    plan = plan.model_copy(update={"registry": registry})
+    assert decide_tiers(t, plan) == {code: decide_tier(code, t, plan).tier for code in t.signed}

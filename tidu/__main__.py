@@ -1,5 +1,5 @@
 """``python -m tidu``: the command line."""
 
-from tidu.engine.cli.main import main
+from tidu.engine.cli.main import run
 
-raise SystemExit(main())
+run()
