@@ -299,12 +299,12 @@ _ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form",
 
 def _enterprises(table: _Table) -> tuple[Enterprise, ...]:
     metrics = c.RULE_METRICS
-    blank = len(metrics)
+    blank = (None,) * len(metrics)
+    figures = zip(*(table.columns[k] for k in metrics), strict=True)
     return tuple(Enterprise(number, uscc, name, tier, prefecture,
-                            {} if figures.count(None) == blank
-                            else {k: v for k, v in zip(metrics, figures, strict=True) if v is not None})
-                 for number, uscc, name, tier, prefecture, *figures
-                 in table.rows("uscc", "name", "tier", "prefecture", *metrics))
+                            {} if row == blank else {k: v for k, v in zip(metrics, row, strict=True) if v is not None})
+                 for (number, uscc, name, tier, prefecture), row
+                 in zip(table.rows("uscc", "name", "tier", "prefecture"), figures, strict=True))
 
 
 _INDICATOR_SKIP = {"uscc", "year", "note"}
