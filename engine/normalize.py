@@ -212,7 +212,7 @@ def to_date(value: Any) -> dt.date | None:
 
 # --- whole columns at once (the reader's hot path) -----------------------------------------------
 
-def _is_clean_text_column(values: list[Any]) -> bool:
+def _is_clean_text_column(values: list[Any], joined: str | None = None) -> bool:
     """True when every cell is text that :func:`clean_text` would return unchanged (or blank).
 
     The checks are the per-cell fast path of ``clean_text`` done once over the column: every cell
@@ -220,7 +220,7 @@ def _is_clean_text_column(values: list[Any]) -> bool:
     neighbour and creates no double or edge space, so the joined text passes exactly when every
     cell does.
     """
-    joined = "\x00".join(values)
+    joined = "\x00".join(values) if joined is None else joined
     return (all(map(str.isprintable, values)) and "  " not in joined and " \x00" not in joined
             and "\x00 " not in joined and joined[:1] != " " and joined[-1:] != " "
             and (joined.isascii() or unicodedata.is_normalized("NFKC", joined)))
@@ -246,8 +246,11 @@ def _bulk(kind: str, values: list[Any]) -> list[Any] | None:
     elif kind == "code":
         # clean_code is clean_text without spaces, upper case: for a clean column with no space,
         # that is each cell in upper case
-        if types <= {str} and not any(" " in v for v in values) and _is_clean_text_column(values):
-            return [v.upper() or None for v in values]
+        if types <= {str}:
+            joined = "\x00".join(values)
+            if " " not in joined and _is_clean_text_column(values, joined):
+                upper = joined.upper()  # one C call; upper case never adds or drops a NUL
+                return [v or None for v in (values if upper == joined else upper.split("\x00"))]
     elif kind in _NUMBER_KINDS:
         if not types <= {float, str}:
             return None

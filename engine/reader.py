@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,11 @@ class _SheetReader:
                 bad[(i, k)] = problems[i]
         width = len(cleaned)
         bad_rows = {i for i, _ in bad}
-        rows = enumerate(zip(*cleaned, strict=True))
-        keep = [i for i, values in rows if values.count(None) != width or i in bad_rows] if cleaned else []
+        blanks = list(map(tuple.count, zip(*cleaned, strict=True), repeat(None))) if cleaned else []
+        if width in blanks or not cleaned:  # some rows are blank (a row is blank in every column)
+            keep = [i for i, n in enumerate(blanks) if n != width or i in bad_rows]
+        else:
+            keep = list(range(len(blanks)))
         self._report(present, cleaned, raws, bad, keep)
         by_key = {col.key: values for col, values in zip(present, cleaned, strict=True)}
         if len(keep) != len(self.rows) - 1:  # blank rows to drop: pick the kept ones at C speed
