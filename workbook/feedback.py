@@ -83,18 +83,19 @@ def _unique_names(jobs: list[FeedbackJob]) -> list[FeedbackJob]:
     return out
 
 
-#: Hidden folder inside the feedback folder where the workers write, until the run decides.
+#: Prefix of the hidden folder (one per run, so two runs into one folder never meet) inside the
+#: feedback folder where the workers write, until the run decides.
 STAGING = ".tidu-staging"
 
 
 @contextmanager
 def staging(folder: Path, loaded: LoadedPlan) -> Iterator[AfterRead]:
     """The per-file step for ``consolidate(after_read=...)`` (each file's feedback file, staged in
-    a hidden folder). If the run stops before :func:`finish_feedback` (an error, Ctrl-C), what it
-    staged is removed, and so is the feedback folder when this run created it."""
+    a hidden folder of this run's own). The folder is removed when the block ends; if the run
+    stops early (an error, Ctrl-C), so is the feedback folder when this run created it."""
     created = not folder.exists()
-    staged = folder / STAGING
-    staged.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=folder))
     try:
         yield partial(_stage_one, staging=str(staged), year=loaded.plan.year)
     except BaseException:
@@ -102,6 +103,7 @@ def staging(folder: Path, loaded: LoadedPlan) -> Iterator[AfterRead]:
         if created and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
         raise
+    shutil.rmtree(staged, ignore_errors=True)  # what no centre used (superseded versions)
 
 
 def _stage_one(read: ReadFile, staging: str, year: int) -> str:
@@ -133,7 +135,6 @@ def finish_feedback(result: Consolidation, folder: Path, loaded: LoadedPlan, wor
         for path in result.staged.values():
             if path and os.path.exists(path):
                 os.unlink(path)
-        shutil.rmtree(folder / STAGING, ignore_errors=True)
 
 
 def write_feedback(jobs: list[FeedbackJob], loaded: LoadedPlan, as_of: dt.date, workers: int | None = None,
