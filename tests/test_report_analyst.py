@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -46,7 +47,10 @@ def test_one_feedback_file_per_used_centre(demo_run):
     folder = demo_run["report"].with_name(f"{demo_run['report'].stem}_反馈")
     files = sorted(folder.glob("*_退回意见.xlsx"))
     assert len([f for f in files if "_拒收_" not in f.name]) == len(used)
-    centre = sorted(used)[0]
+    centre_of = {x["file"]: x["centre"] for x in data["files"]}
+    infos = Counter(centre_of[f["file"]] for f in data["findings"] if f["severity"] == "info")
+    centre = max(sorted(used), key=lambda c: infos[c])  # one whose file has infos as well
+    assert infos[centre]
     (mine,) = [f for f in files if f.name.startswith(centre.replace("/", "_") + "_退回意见")]
     ws = openpyxl.load_workbook(mine)["退回意见"]
     rows = list(ws.iter_rows(values_only=True))
@@ -65,6 +69,18 @@ def test_one_feedback_file_per_used_centre(demo_run):
     grouped = [r for r in rows[info_header + 1:] if isinstance(r[0], int)]
     assert sum(r[0] for r in grouped) == len(quiet)
     assert {r[7] for r in grouped} == {f["code"] for f in quiet}
+    for r in grouped:  # the rows each problem is on, as ranges a clerk reads
+        wanted = {f["row"] for f in quiet if (f["code"], f["sheet"], f["column"] or None) == (r[7], r[1], r[3])}
+        assert _expand(r[5]) == wanted - {None, 0}
+
+
+def _expand(text: str | None) -> set[int]:
+    rows: set[int] = set()
+    for part in (text or "").split("、"):
+        first, _, last = part.partition("–")
+        if first:
+            rows.update(range(int(first), int(last or first) + 1))
+    return rows
 
 
 @pytest.mark.parametrize(("rows", "text"), [

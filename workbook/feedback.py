@@ -222,7 +222,8 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     ws.repeat_rows(r + 1)
 
 
-_INFO_HEADERS = ("条数", "工作表", "所在行", "列", "", "提示", "怎么改", "代码")
+_INFO_HEADERS = ("条数", "工作表", "", "列", "提示", "所在行", "怎么改", "代码")
+_ROWS_PER_LINE = 40  # characters of the 所在行 column (44 wide) on one printed line
 MAX_ROWS_TEXT = 30_000  # a cell holds 32,767 characters
 
 
@@ -237,13 +238,16 @@ def _infos(s: Sheet, r: int, infos: list[Finding]) -> None:
     for f in infos:
         groups.setdefault((f.code, f.sheet or "", f.column or ""), []).append(f)
     for i, ((code, sheet, column), found) in enumerate(groups.items(), start=r + 2):
+        rows = row_ranges([f.row for f in found if f.row])
         s.number(i, 0, len(found))
         s.text(i, 1, sheet)
-        s.text(i, 2, row_ranges([f.row for f in found if f.row]), s.fmts.wrap)
         s.text(i, 3, column)
-        s.text(i, 5, found[0].message if len(found) == 1 else CATALOGUE[code].title)
-        s.text(i, 6, _advice(code))
+        s.text(i, 4, found[0].message if len(found) == 1 else CATALOGUE[code].title, s.fmts.wrap)
+        s.text(i, 5, rows, s.fmts.wrap)
+        s.text(i, 6, _advice(code), s.fmts.wrap)
         s.text(i, 7, code)
+        lines = 1 + len(rows) // _ROWS_PER_LINE
+        s.ws.set_row(i, min(409, 15 * max(lines, 2)))  # the whole list shows (409 is Excel's highest row)
 
 
 def row_ranges(rows: list[int]) -> str:
