@@ -8,7 +8,6 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tidu.engine.normalize import BadValue, clean_code, clean_column, clean_text, to_count, to_date, to_number
 
 CLEANERS = {"text": clean_text, "list": clean_text, "code": clean_code, "date": to_date, "count": to_count,
@@ -46,7 +45,8 @@ cells = st.one_of(texts, st.just(""), st.none(),
                   st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 10**6).map(float),
                   st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
                   st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2030, 12, 31)), st.booleans(),
-                  st.sampled_from(["2021-03-05", "3/5/2021", "2,000", "１２", " 15 %", "ABC123", "abc", "91530100MA6K00000X"]))
+                  st.sampled_from(["2021-03-05", "3/5/2021", "2,000", "１２", " 15 %", "ABC123", "abc",
+                                   "91530100MA6K00000X"]))
 
 
 @settings(max_examples=300, deadline=None)
@@ -71,7 +71,8 @@ def test_text_columns_read_as_their_cells(kind, values):
     ("count", [3.0, -1.0, 2.5], [3, None, None], {1: "count-negative", 2: "count-not-integer"}),
     ("amount", [1.5, "", float("nan")], [1.5, None, None], {2: "number-invalid"}),
     ("amount", [1.5, "2,000"], [1.5, 2000.0], {}),
-    ("date", [dt.date(2021, 3, 5), "", dt.datetime(2021, 3, 6, 10, 0)], [dt.date(2021, 3, 5), None, dt.date(2021, 3, 6)], {}),
+    ("date", [dt.date(2021, 3, 5), "", dt.datetime(2021, 3, 6, 10, 0)],
+     [dt.date(2021, 3, 5), None, dt.date(2021, 3, 6)], {}),
     ("date", [dt.date(2021, 3, 5), "3/5/2021"], [dt.date(2021, 3, 5), None], {1: "date-ambiguous"}),
 ])
 def test_columns_by_hand(kind, values, expected, bad):

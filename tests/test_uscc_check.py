@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tidu.engine.uscc import check_character, problem
 
 # GB 32100-2015, 表 3: the weights of positions 1–17, and the code characters with their values.
