@@ -369,3 +369,26 @@ def test_decide_tiers_is_decide_tier_for_everyone(data):
                 for code in data.draw(st.lists(st.sampled_from(codes), unique=True))}
     plan = plan.model_copy(update={"registry": registry})
     assert decide_tiers(t, plan) == {code: decide_tier(code, t, plan).tier for code in t.signed}
+
+
+@pytest.mark.parametrize(("tiers", "highest"), [
+    ((MICRO,), MICRO),
+    ((MICRO, ABOVE), ABOVE),  # the first one seen is not the highest
+    ((ABOVE, MICRO), ABOVE),
+    ((MICRO, GROWTH, PROV), PROV),
+    ((GROWTH, NAT, NAT), NAT),
+])
+def test_highest_tier_is_the_top_of_the_pyramid(tiers, highest):
+    from tidu.engine.plan import load_plan
+    from tidu.engine.rollup import highest_tier
+
+    assert highest_tier(tiers, load_plan().plan) == highest
+
+
+def test_two_roster_claims_take_the_higher_tier():
+    from tidu.engine.plan import load_plan
+
+    t = Tally(roster={A: {"甲": MICRO, "乙": ABOVE}})
+    t.signed[A] = SessionKey(D1, "f.xlsx", 2, GROWTH)
+    assert decide_tier(A, t, load_plan().plan) == (ABOVE, "roster")
+    assert decide_tiers(t, load_plan().plan) == {A: ABOVE}
