@@ -125,12 +125,12 @@ def _listed(findings: list[Finding]) -> list[Finding]:
     return errors + warnings
 
 
-_REGISTRIES: dict[str, frozenset[str]] = {}
+_REGISTRIES: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def _registry(plan: LoadedPlan) -> frozenset[str]:
-    """The plan's centre names, once per process and plan."""
-    key = plan.plan.id
+    """The plan's centre names, once per process and plan file."""
+    key = (plan.plan.id, plan.source)
     if key not in _REGISTRIES:
         _REGISTRIES[key] = frozenset(plan.plan.centre_names())
     return _REGISTRIES[key]
