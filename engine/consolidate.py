@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -49,9 +50,15 @@ class FileOutcome:
     mtime: float = 0.0
     #: (severity, code) → how many findings this file has; always complete, whatever is listed
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
-    #: what ``after_read`` wrote for this file in the worker (a staged feedback file), or why it could not
+    #: how the worker judged it: why it cannot be used (None: it can), its place among the centre's
+    #: versions, the warnings about that place and what 报送情况 says of it (usable files only)
+    rejected: str | None = None
+    version: _Version | None = None
+    claim_findings: list[Finding] = field(default_factory=list)
+    note: str = ""
+    #: what ``after_read`` wrote for this file in the worker (a staged feedback file); None when it
+    #: failed, and the caller writes that file again
     staged: str | None = None
-    staged_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,24 +99,33 @@ def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, n
     full = report
     if not detail:
         report = replace(report, findings=_listed(report.findings))
+    registry = _registry(plan)
     if submission is None:
-        return FileOutcome(path, report, counts=dict(tallied))
+        return _judged(FileOutcome(path, report, counts=dict(tallied)), registry, now)
     try:
         mtime = os.stat(path).st_mtime
     except OSError:  # gone since it was read: nothing to order it by, it cannot be used
         gone = finding("file-unreadable", file=shown, reason="文件在汇总过程中被删除或移走")
-        return FileOutcome(path, SubmissionReport(file=shown, findings=[gone]))
-    outcome = FileOutcome(path, report, submission.meta, submission.saved_at, counts, mtime, dict(tallied))
+        return _judged(FileOutcome(path, SubmissionReport(file=shown, findings=[gone])), registry, now)
+    outcome = _judged(FileOutcome(path, report, submission.meta, submission.saved_at, counts, mtime, dict(tallied)),
+                      registry, now)
     centre = submission.meta.centre
     if after_read is not None and centre:
-        registry = _registry(plan)
-        rejected = _rejection(outcome, registry)
-        note = "" if rejected else _version_findings(outcome, _version(outcome, now or dt.datetime.now()), shown,
-                                                     centre, registry)[1]
-        try:
-            outcome.staged = after_read(ReadFile(path, shown, centre, rejected, note, full))
-        except Exception as exc:  # the feedback file is redone after the run; the figures stand
-            outcome.staged_error = f"{type(exc).__name__}: {exc}"
+        # If it fails, staged stays None: the caller writes that file again, and reports what fails then.
+        with suppress(Exception):
+            outcome.staged = after_read(ReadFile(path, shown, centre, outcome.rejected, outcome.note, full))
+    return outcome
+
+
+def _judged(outcome: FileOutcome, registry: frozenset[str], now: dt.datetime | None) -> FileOutcome:
+    """The outcome with the worker's judgement: rejected or not, and for a usable file its version."""
+    outcome.rejected = _rejection(outcome, registry)
+    if outcome.rejected is None:
+        assert outcome.meta is not None and outcome.meta.centre is not None
+        outcome.version = _version(outcome, now or dt.datetime.now())
+        outcome.claim_findings, outcome.note = _version_findings(outcome, outcome.version,
+                                                                 display_name(outcome.file), outcome.meta.centre,
+                                                                 registry)
     return outcome
 
 
@@ -168,7 +184,7 @@ def _skip_reason(path: str) -> str | None:
     return None
 
 
-def _rejection(outcome: FileOutcome, registry: set[str]) -> str | None:
+def _rejection(outcome: FileOutcome, registry: frozenset[str]) -> str | None:
     """Why a read file cannot be used as a submission, or None."""
     file_level = [f for f in outcome.report.findings if CATALOGUE[f.code].rejects_file]
     if file_level:
@@ -218,13 +234,14 @@ def _version(outcome: FileOutcome, now: dt.datetime) -> _Version:
     return _Version(max(stamps) if stamps else dt.datetime.min, outcome.mtime, outcome.file, suspect)
 
 
-def _name_claims_other(path: str, centre: str, registry: set[str]) -> str | None:
+def _name_claims_other(path: str, centre: str, registry: frozenset[str]) -> str | None:
     """Another registry centre named in the file's name (the engine goes by _meta: said, not used)."""
     name = os.path.basename(display_name(path))
     others = [c for c in registry if c != centre and c in name and c not in centre]
     return max(others, key=len) if others else None
 
 
+@paused_gc()  # tens of thousands of objects arrive from the workers; none form cycles
 def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None,
                 exclude: tuple[Path, ...] = (), workers: int | None = None,
                 on_file: Callable[[str], None] | None = None, now: dt.datetime | None = None,
@@ -236,14 +253,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     ``after_read`` runs in the worker on each file with a known centre (see :class:`ReadFile`);
     what it wrote is in ``staged`` of the result, for every version, superseded ones included.
     """
-    with paused_gc():  # tens of thousands of objects arrive from the workers; none form cycles
-        return _consolidate(directory, plan or load_plan(), as_of, exclude, workers, on_file, now, detail,
-                            after_read)
-
-
-def _consolidate(directory: str | Path, plan: LoadedPlan, as_of: dt.date | None, exclude: tuple[Path, ...],
-                 workers: int | None, on_file: Callable[[str], None] | None, now: dt.datetime | None,
-                 detail: bool, after_read: AfterRead | None) -> Consolidation:
+    plan = plan or load_plan()
     the_plan = plan.plan
     day = resolve_as_of(as_of, the_plan.year)
     now = now or dt.datetime.now()
@@ -259,10 +269,8 @@ def _consolidate(directory: str | Path, plan: LoadedPlan, as_of: dt.date | None,
         else:
             to_read.append(entry.path)
     worker = partial(read_one, plan=plan, as_of=day, detail=detail, now=now, after_read=after_read)
-    registry = set(the_plan.centre_names())
     fold, refold = _Fold(the_plan), False  # added up as versions arrive; again at the end if one was replaced
-    staged: dict[str, str | None] = {}  # shown name → what after_read wrote (None: it failed)
-    stage_errors: dict[str, str] = {}
+    staged: dict[str, str] = {}  # shown name → what after_read wrote
     newest: dict[str, tuple[_Version, FileOutcome]] = {}  # centre → its newest version so far
     older: dict[str, list[tuple[_Version, FileOutcome, str]]] = defaultdict(list)  # superseded, with why
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
@@ -276,20 +284,16 @@ def _consolidate(directory: str | Path, plan: LoadedPlan, as_of: dt.date | None,
             statuses[path] = FileStatus(shown, REJECTED, reason=outcome.reason)
             findings[path] = [finding("file-unsafe", file=shown, reason=outcome.reason)]
             continue
-        if outcome.staged or outcome.staged_error:
+        if outcome.staged:
             staged[shown] = outcome.staged
-            if outcome.staged_error:
-                stage_errors[shown] = outcome.staged_error
-        reason = _rejection(outcome, registry)
         meta = outcome.meta
         counts[path] = outcome.counts
-        if reason:
-            statuses[path] = FileStatus(shown, REJECTED, meta.centre if meta else None, None, reason)
+        if outcome.rejected:
+            statuses[path] = FileStatus(shown, REJECTED, meta.centre if meta else None, None, outcome.rejected)
             findings[path] = _with_file(outcome.report.findings, shown)
             continue
-        assert meta is not None and meta.centre is not None
-        version = _version(outcome, now)
-        extra, note = _version_findings(outcome, version, shown, meta.centre, registry)
+        assert meta is not None and meta.centre is not None and outcome.version is not None
+        version, extra, note = outcome.version, outcome.claim_findings, outcome.note
         current = newest.get(meta.centre)
         if current is not None and version.ties(current[0]):  # equal times: the content hash decides
             version, current = version.hashed(), (current[0].hashed(), current[1])
@@ -333,7 +337,6 @@ def _consolidate(directory: str | Path, plan: LoadedPlan, as_of: dt.date | None,
         if older[centre]:  # the newest of the superseded versions, in the order versions are chosen by
             result.previous[centre] = max(_settle(older[centre]), key=lambda o: o[0].key())[1].report
     result.staged = staged
-    result.stage_errors = stage_errors
     return result
 
 
@@ -344,7 +347,7 @@ def _settle(versions: list[tuple[_Version, FileOutcome, str]]) -> list[tuple[_Ve
 
 
 def _version_findings(outcome: FileOutcome, version: _Version, shown: str, centre: str,
-                      registry: set[str]) -> tuple[list[Finding], str]:
+                      registry: frozenset[str]) -> tuple[list[Finding], str]:
     """Warnings about how a version claims its place, and the note 报送情况 shows for it."""
     out, notes = [], []
     meta = outcome.meta
@@ -478,7 +481,7 @@ def _conflicts(province: Tally, plan: Plan) -> list[Finding]:
     out = []
     for code, claims in tier_conflicts(province, plan).items():
         detail = "；".join(f"{centre}：{tier}" for centre, tier in sorted(claims.items()))
-        chosen = min(claims.values(), key=plan.tier_rank)
+        chosen = highest_tier(claims.values(), plan)
         out.append(finding("tier-conflict", sheet=c.ROSTER.name, column=c.ROSTER.column("tier").header,
                            value=code, detail=detail, tier=chosen))
     return out

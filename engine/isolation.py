@@ -88,12 +88,8 @@ def paused_gc() -> Iterator[None]:
         gc.collect(0)
 
 
+@paused_gc()  # what cycles a file leaves (a caught exception and its frame) go after it
 def _with_cpu_budget(fn: Callable[[Any], Any], item: Any) -> Any:
-    with paused_gc():  # what cycles a file leaves (a caught exception and its frame) go after it
-        return _run_with_budget(fn, item)
-
-
-def _run_with_budget(fn: Callable[[Any], Any], item: Any) -> Any:
     try:
         import resource
 
@@ -173,8 +169,9 @@ def _run_inherited(token: int, item: Any) -> Any:
 
 
 def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: list[Any]) -> Iterator[tuple[Any, Any]]:
-    """Run items from ``queue`` with at most ``workers`` in flight. When a worker dies, stop and
-    put the items that were in flight into ``lost``; unstarted items stay queued."""
+    """Run items from ``queue`` on ``workers`` processes, with one more queued behind each. When a
+    worker dies, stop and put the items that were in flight into ``lost``; unstarted items stay
+    queued."""
     context = multiprocessing.get_context()
     token = next(_TOKENS)
     inherited = context.get_start_method() == "fork"  # workers forked after this see _INHERITED
@@ -186,7 +183,7 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
     try:
         in_flight: dict[Future, Any] = {}
         while queue or in_flight:
-            while queue and len(in_flight) < 2 * workers:  # one queued behind each: no worker waits for us
+            while queue and len(in_flight) < 2 * workers:  # no worker waits for this loop to hand it work
                 item = queue.popleft()
                 in_flight[pool.submit(task, item)] = item
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)

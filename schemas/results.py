@@ -137,10 +137,9 @@ class Consolidation:
     provincial_own: list[TierProgress] | None = None
     #: file as shown → its real path (names that are not UTF-8 are shown decoded)
     paths: dict[str, str] = field(default_factory=dict)
-    #: file (as shown) → what the caller's per-file step wrote in the worker (None: it failed, see
-    #: ``stage_errors``); superseded versions included, so the caller can discard theirs
-    staged: dict[str, str | None] = field(default_factory=dict)
-    stage_errors: dict[str, str] = field(default_factory=dict)
+    #: file (as shown) → what the caller's per-file step wrote in the worker (none where it failed);
+    #: superseded versions included, so the caller can discard theirs
+    staged: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
