@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from tidu.engine import uscc as codes
 from tidu.engine.check import check_read
 from tidu.engine.consolidate import WORKBOOK_SUFFIXES
@@ -65,28 +65,30 @@ def _errors(exc: ValidationError) -> str:
     return "；".join(f"{'.'.join(str(p) for p in e['loc'])} {e['msg']}" for e in exc.errors()[:5])
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
 @lru_cache(maxsize=16)
 def load_ruleset(ref: str) -> RuleSet:
     """A tier rule set by shipped id (``tiers-2018``) or by path to a ``.yaml`` file."""
-    path = Path(ref) if ref.endswith((".yaml", ".yml")) else RULESETS_DIR / f"{ref}.yaml"
-    if not path.is_file():
-        raise ScreenError(f"规则集“{ref}”不存在；可用的规则集：{'、'.join(ruleset_ids())}")
-    try:
-        return RuleSet.model_validate(_read(path, "规则集"))
-    except ValidationError as exc:
-        raise ScreenError(f"规则集 {path.name} 有误：{_errors(exc)}") from None
+    return _load(ref, RuleSet, "规则集", f"；可用的规则集：{'、'.join(ruleset_ids())}")
 
 
 @lru_cache(maxsize=16)
 def load_warning_rules(ref: str) -> WarningRules:
     """Early-warning rules by id (``warnings-default``) or path."""
+    return _load(ref, WarningRules, "预警规则")
+
+
+def _load(ref: str, model: type[_Model], what: str, known: str = "") -> _Model:
+    """A rules file by shipped id or path, validated as ``model``; ``what`` names it in messages."""
     path = Path(ref) if ref.endswith((".yaml", ".yml")) else RULESETS_DIR / f"{ref}.yaml"
     if not path.is_file():
-        raise ScreenError(f"预警规则“{ref}”不存在")
+        raise ScreenError(f"{what}“{ref}”不存在{known}")
     try:
-        return WarningRules.model_validate(_read(path, "预警规则"))
+        return model.model_validate(_read(path, what))
     except ValidationError as exc:
-        raise ScreenError(f"预警规则 {path.name} 有误：{_errors(exc)}") from None
+        raise ScreenError(f"{what} {path.name} 有误：{_errors(exc)}") from None
 
 
 # --- gathering enterprises over submissions ------------------------------------------------
