@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,21 +47,23 @@ def _build_one(args: tuple[str, str, int, int]) -> str:
     return path
 
 
-def build_corpus(folder: Path) -> list[Path]:
+def build_corpus(folder: Path, build: Callable[[tuple[str, str, int, int]], str] = _build_one, seed: int = 46,
+                 roster: tuple[int, int] = (200, 2000), sessions: tuple[int, int] = (100, 1000),
+                 what: str = "workbooks") -> list[Path]:
+    """One workbook per reporting centre, built once (cached in ``folder``) by ``build`` in worker
+    processes, with seeded roster and session counts drawn from the given ranges."""
     from concurrent.futures import ProcessPoolExecutor
 
-    report = load_plan()
-    plan = report.plan
-    rng = random.Random(46)
-    names = [c.name for c in plan.centres]
-    jobs = [(str(folder / workbook_filename(plan, name)), name, rng.randint(200, 2000), rng.randint(100, 1000))
-            for name in names]
+    plan = load_plan().plan
+    rng = random.Random(seed)
+    jobs = [(str(folder / workbook_filename(plan, c.name)), c.name, rng.randint(*roster), rng.randint(*sessions))
+            for c in plan.centres]
     todo = [j for j in jobs if not Path(j[0]).exists()]
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
-        print(f"building {len(todo)} workbooks in {folder} …", flush=True)
+        print(f"building {len(todo)} {what} in {folder} …", flush=True)
         with ProcessPoolExecutor() as pool:
-            list(pool.map(_build_one, todo))
+            list(pool.map(build, todo))
     return [Path(j[0]) for j in jobs]
 
 

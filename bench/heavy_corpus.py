@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_consolidate import build_corpus  # noqa: E402
 from tidu.engine.cli.samples import generate_rows  # noqa: E402
 from tidu.engine.plan import load_plan  # noqa: E402
 from tidu.engine.uscc import with_check_character  # noqa: E402
 from tidu.schemas import contract as c  # noqa: E402
-from tidu.workbook.builder import build_workbook, workbook_filename  # noqa: E402
+from tidu.workbook.builder import build_workbook  # noqa: E402
 
 OTHER_REGIONS = ("530302", "530402", "530502", "532301", "532501", "532901", "110105", "440305")
 
@@ -61,14 +62,5 @@ def _build(args: tuple[str, str, int, int]) -> str:
 
 def build_heavy_corpus(folder: Path) -> list[Path]:
     """The 46 reporting centres' workbooks, about 3,000 rows each (cached in ``folder``)."""
-    plan = load_plan().plan
-    rng = random.Random(60)
-    jobs = [(str(folder / workbook_filename(plan, centre.name)), centre.name, rng.randint(900, 1500),
-             rng.randint(500, 900)) for centre in plan.centres]
-    todo = [j for j in jobs if not Path(j[0]).exists()]
-    if todo:
-        folder.mkdir(parents=True, exist_ok=True)
-        print(f"building {len(todo)} findings-heavy workbooks in {folder} …", flush=True)
-        with ProcessPoolExecutor() as pool:
-            list(pool.map(_build, todo))
-    return [Path(j[0]) for j in jobs]
+    return build_corpus(folder, _build, seed=60, roster=(900, 1500), sessions=(500, 900),
+                        what="findings-heavy workbooks")
