@@ -243,7 +243,7 @@ def check_signins(ctx: Context) -> Iterator[Finding]:
                          tier=tiers.get(p.activity_id) or "")
     for e in ctx.submission.enterprises:
         registered = ctx.plan.registry.get(e.uscc or "")
-        if registered is not None and e.tier is not None and e.tier != registered and ctx.plan.tier(e.tier):
+        if registered is not None and e.tier is not None and e.tier != registered and e.tier in ctx.plan.tier_set:
             yield ctx.at("tier-registry", ROSTER.name, e.row, _h(ROSTER, "tier"), e.uscc, registered=registered,
                          tier=e.tier)
 

@@ -110,10 +110,10 @@ def shipped_plans() -> dict[str, Path]:
 
 
 def _newest_shipped_plan() -> Path:
-    plans = shipped_plans()
-    if not plans:
+    index = _shipped_index()
+    if not index:
         raise PlanError(str(PLANS_DIR), [finding("plan-unreadable", file=str(PLANS_DIR), reason="没有随附的计划文件")])
-    return max((entry for entry in _shipped_index().values()), key=lambda e: (e[1], e[0].name))[0]
+    return max(index.values(), key=lambda entry: (entry[1], entry[0].name))[0]
 
 
 def resolve_plan_path(plan: str | Path | None) -> Path:

@@ -21,12 +21,9 @@ from tidu.engine import guard
 from tidu.engine.folder import display_name
 from tidu.engine.normalize import (
     BadValue,
-    clean_code,
     clean_column,
     clean_text,
     from_excel_serial,
-    to_count,
-    to_date,
     to_number,
 )
 from tidu.schemas import contract as c
@@ -38,12 +35,6 @@ from tidu.schemas.findings import Finding
 #: Every sheet the reader opens; the guard checks their extent before calamine loads them.
 READ_SHEETS = (*(s.name for s in c.ENTRY_SHEETS), *(s.name for s in c.OPTIONAL_SHEETS), c.META, c.PROGRESS,
                c.ANNEX3)
-
-_CLEANERS: dict[str, Callable[[Any], Any]] = {
-    "text": clean_text, "list": clean_text, "code": clean_code, "date": to_date,
-    "count": to_count, "amount": to_number, "percent": to_number, "signed_percent": to_number,
-}
-
 
 @dataclass
 class _Table:
@@ -96,14 +87,14 @@ class _SheetReader:
         bad: dict[tuple[int, int], BadValue] = {}  # (body index, column position) → why
         raws = self._raw_columns([self.index[col.key] for col in present]) if present else []
         for k, (col, raw) in enumerate(zip(present, raws, strict=True)):
-            values, problems = clean_column(col.kind, raw, _CLEANERS[col.kind])
+            values, problems = clean_column(col.kind, raw)
             cleaned.append(values)
             for i in problems:
                 bad[(i, k)] = problems[i]
         width = len(cleaned)
-        bad_rows = {i for i, _ in bad}
-        blanks = list(map(tuple.count, zip(*cleaned, strict=True), repeat(None))) if cleaned else []
-        if width in blanks or not cleaned:  # some rows are blank (a row is blank in every column)
+        blanks = list(map(tuple.count, zip(*cleaned, strict=True), repeat(None)))  # per row
+        if width in blanks:  # some rows are blank in every column (unless a cell could not be read)
+            bad_rows = {i for i, _ in bad}
             keep = [i for i, n in enumerate(blanks) if n != width or i in bad_rows]
         else:
             keep = list(range(len(blanks)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # values 0..30; no I, O, S, V, Z
-_VALUE = {ch: i for i, ch in enumerate(CHARSET)}
 _ALLOWED = frozenset(CHARSET)
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31 for i = 1..17
 #: Why a code is not valid, in the words a clerk reads (keys are what ``problem`` returns).
@@ -28,6 +27,11 @@ def check_character(first17: str) -> str:
         raise ValueError("check_character takes the first 17 characters")
     if not _ALLOWED.issuperset(first17):
         raise KeyError(next(ch for ch in first17 if ch not in _ALLOWED))
+    return _check(first17)
+
+
+def _check(first17: str) -> str:
+    """The check character of 17 characters already known to be of the code's set."""
     total = int(first17.translate(_AS_DIGIT)[::-1], 34)
     return CHARSET[(31 - total % 31) % 31]
 
@@ -44,7 +48,7 @@ def problem(code: str) -> str | None:
         return "length"
     if not _ALLOWED.issuperset(code):
         return "charset"
-    if check_character(code[:17]) != code[17]:
+    if _check(code[:17]) != code[17]:
         return "checksum"
     return None
 

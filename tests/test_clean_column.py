@@ -8,10 +8,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tidu.engine.normalize import BadValue, clean_code, clean_column, clean_text, to_count, to_date, to_number
-
-CLEANERS = {"text": clean_text, "list": clean_text, "code": clean_code, "date": to_date, "count": to_count,
-            "amount": to_number, "percent": to_number, "signed_percent": to_number}
+from tidu.engine.normalize import CLEANERS, BadValue, clean_column
 
 
 def one_by_one(kind: str, values: list) -> tuple[list, dict[int, str]]:
@@ -29,7 +26,7 @@ def one_by_one(kind: str, values: list) -> tuple[list, dict[int, str]]:
 
 
 def same(kind: str, values: list) -> None:
-    got, bad = clean_column(kind, values, CLEANERS[kind])
+    got, bad = clean_column(kind, values)
     want, want_bad = one_by_one(kind, values)
     assert {i: b.code for i, b in bad.items()} == want_bad
     assert [type(v) for v in got] == [type(v) for v in want]
@@ -76,7 +73,7 @@ def test_text_columns_read_as_their_cells(kind, values):
     ("date", [dt.date(2021, 3, 5), "3/5/2021"], [dt.date(2021, 3, 5), None], {1: "date-ambiguous"}),
 ])
 def test_columns_by_hand(kind, values, expected, bad):
-    got, problems = clean_column(kind, values, CLEANERS[kind])
+    got, problems = clean_column(kind, values)
     assert got == expected
     assert {i: b.code for i, b in problems.items()} == bad
     assert not any(isinstance(v, float) and math.isnan(v) for v in got)

@@ -5,7 +5,7 @@ to do, the infos by problem with their rows, and what changed since its previous
 one was in the folder.
 
 The files are written in the consolidation's own worker processes, right after each file is read
-(:func:`stager`), into a staging folder: no finding travels between processes and no file is read
+(:func:`staging`), into a staging folder: no finding travels between processes and no file is read
 twice. Once every file is read, :func:`finish_feedback` names the files of used and rejected
 versions, drops those of superseded ones, and rewrites only the few that need the previous
 version's figures (re-reading that submission).
@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import xlsxwriter
@@ -195,7 +195,6 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     s.headers(r + 1, _FINDING_HEADERS)
     first = r + 2
     put, cell, centred = ws.write_string, fmts.cell, fmts.cell_center
-    guidance: dict[str, str] = {}
     for i, f in enumerate(listed, start=first):
         # Labels, sheet and column names, codes and advice are tidu's own text; only the value
         # and the message (which quotes it) come from the submission and go through write_text.
@@ -205,7 +204,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
         put(i, 3, f.column or "", cell)
         text(i, 4, f.value)
         text(i, 5, f.message)
-        put(i, 6, guidance.get(f.code) or guidance.setdefault(f.code, _advice(f.code)), cell)
+        put(i, 6, _advice(f.code), cell)
         put(i, 7, f.code, cell)
     last = max(first + len(listed) - 1, first)
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"错误"',
@@ -268,6 +267,7 @@ def row_ranges(rows: list[int]) -> str:
     return text
 
 
+@cache  # one text per code, asked for on every row
 def _advice(code: str) -> str:
     kind = CATALOGUE.get(code)
     return advice(code, kind.scope.value if kind else "cell")
