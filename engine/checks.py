@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -17,7 +17,7 @@ from tidu.engine.criteria import failed_rules
 from tidu.engine.normalize import clean_text
 from tidu.engine.rollup import invalid_rows
 from tidu.schemas import contract as c
-from tidu.schemas.catalogue import finding
+from tidu.schemas.catalogue import finding, finding_maker
 from tidu.schemas.entries import Submission
 from tidu.schemas.findings import Finding
 from tidu.schemas.plan import Plan, Target, TierRuleSet
@@ -75,6 +75,11 @@ class Context:
            value: object = None, **params: object) -> Finding:
         return finding(code, file=self.file, sheet=sheet, row=row, column=column, value=value, **params)
 
+    def maker(self, code: str, sheet: c.EntrySheet, key: str) -> Callable[..., Finding]:
+        """``make(row, value, **params)`` for findings of one code in one column of this file
+        (a check's loop over thousands of rows)."""
+        return finding_maker(code, file=self.file, sheet=sheet.name, column=_h(sheet, key))
+
 
 ROSTER, ACTIVITY, SIGNIN = c.ROSTER, c.ACTIVITY, c.SIGNIN
 
@@ -115,23 +120,22 @@ def check_uscc(ctx: Context) -> Iterator[Finding]:
     region = None
     if ctx.unit and (unit := ctx.plan.unit(ctx.unit)):
         region = ctx.plan.prefectures.get(unit.prefecture)
-    problem_of = uscc.problem
+    elsewhere = f"不在本单位所在州市（{region}）"
+    problem_of, reasons, start = uscc.problem, uscc.REASONS, uscc.REGION_START
     for sheet, rows in ((ROSTER, ctx.submission.enterprises), (SIGNIN, ctx.submission.participants)):
+        invalid, outside = ctx.maker("uscc-invalid", sheet, "uscc"), ctx.maker("uscc-region", sheet, "uscc")
         for e in rows:
-            if e.uscc is None:
+            code = e.uscc
+            if code is None:
                 continue
-            problem = problem_of(e.uscc)
+            problem = problem_of(code)
             if problem:
-                yield ctx.at("uscc-invalid", sheet.name, e.row, _h(sheet, "uscc"), e.uscc,
-                             reason=uscc.REASONS[problem])
+                yield invalid(e.row, code, reason=reasons[problem])
             elif sheet is ROSTER:
-                code = uscc.region(e.uscc)
-                if not code.startswith("53"):
-                    yield ctx.at("uscc-region", sheet.name, e.row, _h(sheet, "uscc"), e.uscc, region=code,
-                                 reason="不是云南省登记的企业")
-                elif region and not code.startswith(region):
-                    yield ctx.at("uscc-region", sheet.name, e.row, _h(sheet, "uscc"), e.uscc, region=code,
-                                 reason=f"不在本单位所在州市（{region}）")
+                if not code.startswith("53", start):
+                    yield outside(e.row, code, region=uscc.region(code), reason="不是云南省登记的企业")
+                elif region and not code.startswith(region, start):
+                    yield outside(e.row, code, region=uscc.region(code), reason=elsewhere)
 
 
 def _first_valid(pairs: Iterable[tuple[str | None, int]], bad: set[int]) -> dict[str, int]:
@@ -171,27 +175,41 @@ def check_duplicates(ctx: Context, voided: set[tuple[str, int]]) -> Iterator[Fin
 def check_tiers_and_categories(ctx: Context) -> Iterator[Finding]:
     """Known tiers and categories (aliases accepted); 附表1's offer and its content items."""
     plan = ctx.plan
-    tiers = "、".join(plan.tier_labels)
     known = plan.tier_set
     for e in ctx.submission.enterprises:
         if e.tier is not None and e.tier not in known:
-            yield ctx.at("tier-unknown", ROSTER.name, e.row, _h(ROSTER, "tier"), e.tier, allowed=tiers)
+            yield ctx.at("tier-unknown", ROSTER.name, e.row, _h(ROSTER, "tier"), e.tier,
+                         allowed="、".join(plan.tier_labels))
+    # A session's findings depend on its tier, category and content only: each combination
+    # (a file repeats a few dozen) is judged once, and its findings are placed on each row.
+    judged: dict[tuple[str | None, str | None, str | None], list[Finding]] = {}
     for a in ctx.submission.activities:
-        tier_ok = a.tier is None or a.tier in known
-        if not tier_ok:
-            yield ctx.at("tier-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "tier"), a.tier, allowed=tiers)
-        category = plan.category_label(a.category) if a.category else None
-        if a.category is not None and category is None:
-            yield ctx.at("category-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "category"), a.category,
-                         allowed="、".join(plan.category_labels))
-        if category is None or a.tier is None or not tier_ok:
-            continue
-        if plan.session_quota(category, a.tier) is None:
-            yield ctx.at("category-not-offered", ACTIVITY.name, a.row, _h(ACTIVITY, "category"), a.category,
-                         category=category, tier=a.tier)
-        elif a.content is not None and not _content_known(a.content, plan, category, a.tier):
-            yield ctx.at("content-unknown", ACTIVITY.name, a.row, _h(ACTIVITY, "content"), a.content,
-                         category=category, tier=a.tier)
+        said = (a.tier, a.category, a.content)
+        found = judged.get(said)
+        if found is None:
+            found = judged[said] = list(_session_problems(ctx, *said))
+        for f in found:
+            yield f.on_row(a.row)
+
+
+def _session_problems(ctx: Context, tier: str | None, category: str | None,
+                      content: str | None) -> Iterator[Finding]:
+    """What is wrong with a session's tier, category and content (findings with no row yet)."""
+    plan, sheet = ctx.plan, ACTIVITY.name
+    tier_ok = tier is None or tier in plan.tier_set
+    if not tier_ok:
+        yield ctx.at("tier-unknown", sheet, None, _h(ACTIVITY, "tier"), tier, allowed="、".join(plan.tier_labels))
+    label = plan.category_label(category) if category else None
+    if category is not None and label is None:
+        yield ctx.at("category-unknown", sheet, None, _h(ACTIVITY, "category"), category,
+                     allowed="、".join(plan.category_labels))
+    if label is None or tier is None or not tier_ok:
+        return
+    if plan.session_quota(label, tier) is None:
+        yield ctx.at("category-not-offered", sheet, None, _h(ACTIVITY, "category"), category, category=label,
+                     tier=tier)
+    elif content is not None and not _content_known(content, plan, label, tier):
+        yield ctx.at("content-unknown", sheet, None, _h(ACTIVITY, "content"), content, category=label, tier=tier)
 
 
 def _content_known(content: str, plan: Plan, category: str, tier: str) -> bool:
@@ -234,16 +252,20 @@ def check_dates(ctx: Context) -> Iterator[Finding]:
 def check_signins(ctx: Context) -> Iterator[Finding]:
     """Sign-ins point at a known session; enterprises not on the roster are counted by session tier."""
     tiers = {a.id: a.tier for a in ctx.submission.activities if a.id}
+    sessions, roster, is_valid = ctx.activity_rows, ctx.roster_rows, uscc.is_valid
     for p in ctx.submission.participants:
-        if p.activity_id is not None and p.activity_id not in ctx.activity_rows:
-            yield ctx.at("signin-unknown-activity", SIGNIN.name, p.row, _h(SIGNIN, "activity_id"), p.activity_id)
-        elif (p.uscc is not None and p.activity_id is not None and p.uscc not in ctx.roster_rows
-              and uscc.is_valid(p.uscc)):
+        session = p.activity_id
+        if session is None:
+            continue
+        if session not in sessions:
+            yield ctx.at("signin-unknown-activity", SIGNIN.name, p.row, _h(SIGNIN, "activity_id"), session)
+        elif p.uscc is not None and p.uscc not in roster and is_valid(p.uscc):
             yield ctx.at("signin-not-on-roster", SIGNIN.name, p.row, _h(SIGNIN, "uscc"), p.uscc,
-                         tier=tiers.get(p.activity_id) or "")
+                         tier=tiers.get(session) or "")
+    registry, known = ctx.plan.registry, ctx.plan.tier_set
     for e in ctx.submission.enterprises:
-        registered = ctx.plan.registry.get(e.uscc or "")
-        if registered is not None and e.tier is not None and e.tier != registered and e.tier in ctx.plan.tier_set:
+        registered = registry.get(e.uscc or "")
+        if registered is not None and e.tier is not None and e.tier != registered and e.tier in known:
             yield ctx.at("tier-registry", ROSTER.name, e.row, _h(ROSTER, "tier"), e.uscc, registered=registered,
                          tier=e.tier)
 
@@ -256,22 +278,23 @@ def check_participants(ctx: Context) -> Iterator[Finding]:
     for p in ctx.submission.participants:
         if p.activity_id and p.uscc:
             signed.setdefault(p.activity_id, set()).add(p.uscc)
+    first, mismatch = ctx.activity_rows, ctx.maker("participants-mismatch", ACTIVITY, "enterprises")
     for a in ctx.submission.activities:
-        if a.id is None or a.enterprises is None or ctx.activity_rows.get(a.id) != a.row:
+        if a.id is None or a.enterprises is None or first.get(a.id) != a.row:
             continue
         actual = len(signed.get(a.id, ()))
         if actual != a.enterprises:
-            yield ctx.at("participants-mismatch", ACTIVITY.name, a.row, _h(ACTIVITY, "enterprises"), a.enterprises,
-                         actual=actual)
+            yield mismatch(a.row, a.enterprises, actual=actual)
 
 
 def check_tier_criteria(ctx: Context) -> Iterator[Finding]:
     """Roster figures against the plan's tier rule set (warnings: the tier is the centre's call)."""
     if ctx.rules is None:
         return
+    by_tier = ctx.rules.tiers
     for e in ctx.submission.enterprises:
-        criteria = ctx.rules.tiers.get(e.tier or "")
-        if criteria is None:
+        criteria = by_tier.get(e.tier)  # type: ignore[arg-type]  # None is no tier's label
+        if criteria is None or not e.figures:
             continue
         for rule, actual in failed_rules(criteria, e.figures):
             key = rule.metric or (rule.ratio[0] if rule.ratio else "")
@@ -316,9 +339,10 @@ def _quota_value(value: object) -> int | str | None:
 
 def check_evidence(ctx: Context) -> Iterator[Finding]:
     """A session without 佐证材料 is counted; the centre is reminded to keep its archive."""
+    missing = ctx.maker("evidence-missing", ACTIVITY, "evidence")
     for a in ctx.submission.activities:
         if a.evidence is None and a.id is not None:
-            yield ctx.at("evidence-missing", ACTIVITY.name, a.row, _h(ACTIVITY, "evidence"))
+            yield missing(a.row)
 
 
 def check_empty(ctx: Context) -> Iterator[Finding]:

@@ -23,7 +23,15 @@ from tidu.engine.folder import display_name, walk
 from tidu.engine.isolation import Crashed, paused_gc, run_isolated
 from tidu.engine.plan import load_plan
 from tidu.engine.reader import read_submission
-from tidu.engine.rollup import Tally, decide_tiers, highest_tier, progress, resolve_as_of, tier_conflicts
+from tidu.engine.rollup import (
+    Tally,
+    decide_tiers,
+    highest_tier,
+    progress,
+    resolve_as_of,
+    roster_tiers,
+    tier_conflicts,
+)
 from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE, finding
 from tidu.schemas.entries import Meta
@@ -428,13 +436,13 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
     the_plan = plan.plan
     province, by_unit, provincial, claims = fold.province, fold.by_unit, fold.provincial, fold.claims
     # One decision per enterprise for the whole consolidation, so units and the province agree.
-    tiers = decide_tiers(province, the_plan)
+    top = roster_tiers(province, the_plan)
+    tiers = decide_tiers(province, the_plan, top)
     units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan, day, tiers)
              for u in the_plan.annex3.units}
     centres_used = {o.meta.centre for o in used if o.meta}
     registry = the_plan.registry
-    roster_tiers = Counter(registry[code] if code in registry else highest_tier(claims.values(), the_plan)
-                           for code, claims in province.roster.items())
+    listed = {**top, **{code: registry[code] for code in top.keys() & registry.keys()}}  # the registry wins
     by_category = [{"category": cat, "tier": tier, "sessions": province.by_category[(cat, tier)],
                     "quota": the_plan.session_quota(cat, tier)}
                    for cat in the_plan.category_labels for tier in the_plan.tier_labels]
@@ -452,7 +460,7 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
             provincial, the_plan.targets(None), the_plan, day, tiers, pace=False),
         reports={o.file: o.report for o in used},
         unit_by_category={u: dict(t.by_category) for u, t in by_unit.items()},
-        roster_by_tier=dict(roster_tiers),
+        roster_by_tier=dict(Counter(listed.values())),
     )
 
 
@@ -467,9 +475,9 @@ def _duplicates(claims: dict[str, set[str]], used: list[FileOutcome], plan: Plan
     names: dict[str, str] = {}  # the first name seen, in centre order (not the order files were read in)
     for outcome in used:
         assert outcome.tally is not None
-        for code, name in outcome.tally.names.items():
-            if code in shared:
-                names.setdefault(code, name)
+        known = outcome.tally.names
+        for code in known.keys() & shared.keys():
+            names.setdefault(code, known[code])
     rows = [{"uscc": code, "centres": sorted(centres), "kind": claim_kind(centres, plan).value,
              "names": [names[code]] if code in names else []}
             for code, centres in shared.items()]

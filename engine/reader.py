@@ -294,12 +294,19 @@ _ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form",
 
 def _enterprises(table: _Table) -> tuple[Enterprise, ...]:
     metrics = c.RULE_METRICS
-    blank = (None,) * len(metrics)
     figures = zip(*(table.columns[k] for k in metrics), strict=True)
-    return tuple(Enterprise(number, uscc, name, tier, prefecture,
-                            {} if row == blank else {k: v for k, v in zip(metrics, row, strict=True) if v is not None})
+    return tuple(Enterprise(number, uscc, name, tier, prefecture, _filled(metrics, row))
                  for (number, uscc, name, tier, prefecture), row
                  in zip(table.rows("uscc", "name", "tier", "prefecture"), figures, strict=True))
+
+
+def _filled(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    """The keys whose value is not None, with their values (most rows fill all or none)."""
+    if None not in values:
+        return dict(zip(keys, values, strict=True))
+    if values.count(None) == len(values):
+        return {}
+    return {k: v for k, v in zip(keys, values, strict=True) if v is not None}
 
 
 _INDICATOR_SKIP = {"uscc", "year", "note"}

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 from tidu.schemas import contract as c
@@ -90,32 +91,40 @@ def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of
     result = Tally()
     tiers = plan.tier_set
     if c.ROSTER.name not in unusable:
+        voided = _rows_of(bad, c.ROSTER.name)
+        roster, names = result.roster, result.names
         for e in submission.enterprises:
-            if (c.ROSTER.name, e.row) in bad or not e.uscc or e.tier not in tiers:
+            if e.row in voided or not e.uscc or e.tier not in tiers:
                 continue
-            result.roster[e.uscc] = {claimer: e.tier}
-            if e.name:
-                result.names.setdefault(e.uscc, e.name)
+            roster[e.uscc] = {claimer: e.tier}
+            if e.name and e.uscc not in names:
+                names[e.uscc] = e.name
     if c.ACTIVITY.name in unusable:
         return result
-    counted: dict[str, tuple[dt.date, int, str]] = {}  # activity id → (date, row, tier) of the counted row
+    counted: dict[str, SessionKey] = {}  # activity id → where its counted row is
     for a, category in counted_activities(submission, plan, bad, as_of):
-        counted[a.id] = (a.date, a.row, a.tier)
+        counted[a.id] = SessionKey(a.date, file_name, a.row, a.tier)
         result.sessions[a.tier] += 1
         result.by_category[(category, a.tier)] += 1
         result.visits[a.tier] += a.enterprises or 0
     if c.SIGNIN.name in unusable:
         return result
+    voided = _rows_of(bad, c.SIGNIN.name)
+    signed, names = result.signed, result.names
     for p in submission.participants:
-        if (c.SIGNIN.name, p.row) in bad or p.uscc is None or p.activity_id not in counted:
+        key = counted.get(p.activity_id)  # type: ignore[arg-type]  # None is never an id
+        if key is None or p.uscc is None or p.row in voided:
             continue
-        date, row, tier = counted[p.activity_id]
-        key = SessionKey(date, file_name, row, tier)
-        if p.uscc not in result.signed or key < result.signed[p.uscc]:
-            result.signed[p.uscc] = key
-        if p.name:
-            result.names.setdefault(p.uscc, p.name)
+        earliest = signed.get(p.uscc)
+        if earliest is None or key < earliest:
+            signed[p.uscc] = key
+        if p.name and p.uscc not in names:
+            names[p.uscc] = p.name
     return result
+
+
+def _rows_of(bad: set[tuple[str, int]], sheet: str) -> set[int]:
+    return {row for name, row in bad if name == sheet}
 
 
 def counted_activities(submission: Submission, plan: Plan, bad: set[tuple[str, int]],
@@ -124,14 +133,13 @@ def counted_activities(submission: Submission, plan: Plan, bad: set[tuple[str, i
     date up to ``as_of``, an id, a known category and tier. (The one filter of DESIGN §5.)"""
     if c.ACTIVITY.name in submission.unusable_sheets:
         return
-    tiers = plan.tier_set
+    tiers, voided, label_of = plan.tier_set, _rows_of(bad, c.ACTIVITY.name), plan.category_label
     for a in submission.activities:
-        if (c.ACTIVITY.name, a.row) in bad or a.date is None or a.date > as_of or a.id is None:
+        if a.row in voided or a.date is None or a.date > as_of or a.id is None or a.tier not in tiers:
             continue
-        category = plan.category_label(a.category or "")
-        if category is None or a.tier not in tiers:
-            continue
-        yield a, category
+        category = label_of(a.category or "")
+        if category is not None:
+            yield a, category
 
 
 class TierSource(NamedTuple):
@@ -157,21 +165,32 @@ def highest_tier(tiers: Collection[str], plan: Plan) -> str:
     return min(tiers, key=plan.tier_rank) if len(tiers) > 1 else next(iter(tiers))
 
 
-def decide_tiers(t: Tally, plan: Plan) -> dict[str, str]:
+def roster_tiers(t: Tally, plan: Plan) -> dict[str, str]:
+    """Credit code → the highest tier its valid roster rows give it, for every code on a roster."""
+    roster = t.roster
+    # Most codes have one claimer: one C-speed pass takes each code's (last) tier, then the few
+    # codes with several claimers get the highest of theirs.
+    top = {code: tier for code, claims in roster.items() for tier in claims.values()}
+    top.update({code: highest_tier(claims.values(), plan) for code, claims in roster.items() if len(claims) > 1})
+    return top
+
+
+def decide_tiers(t: Tally, plan: Plan, top: Mapping[str, str] | None = None) -> dict[str, str]:
     """Credit code → tier, for every enterprise served (signed in at a counted session).
 
     :func:`decide_tier` for each of them, done rule by rule from the lowest priority up, so the
     common case is a few whole-dict steps (a province has tens of thousands of enterprises).
+    ``top`` is :func:`roster_tiers` of ``t`` when the caller has it already.
     """
-    out = {code: key.tier for code, key in t.signed.items()}  # the earliest counted session
-    roster, registry, known = t.roster, plan.registry, plan.tier_set
-    for code in out.keys() & roster.keys():  # the highest valid roster tier overrides it
-        if roster[code]:
-            out[code] = highest_tier(roster[code].values(), plan)
-    for code in out.keys() & registry.keys():  # and the registry overrides both
-        if registry[code] in known:
-            out[code] = registry[code]
+    out = dict(zip(t.signed, map(_SESSION_TIER, t.signed.values()), strict=True))  # earliest counted session
+    top = roster_tiers(t, plan) if top is None else top
+    out.update({code: top[code] for code in out.keys() & top.keys()})  # the highest valid roster tier
+    registry, known = plan.registry, plan.tier_set
+    out.update({code: registry[code] for code in out.keys() & registry.keys() if registry[code] in known})
     return out
+
+
+_SESSION_TIER = attrgetter("tier")
 
 
 def tier_conflicts(t: Tally, plan: Plan) -> dict[str, dict[str, str]]:

@@ -57,6 +57,10 @@ def is_valid(code: str) -> bool:
     return problem(code) is None
 
 
+#: Where the registering region starts in a code (``code.startswith("53", REGION_START)``).
+REGION_START = 2
+
+
 def region(code: str) -> str:
     """Positions 3–8: the registering administrative region (e.g. 530102)."""
-    return code[2:8]
+    return code[REGION_START:REGION_START + 6]

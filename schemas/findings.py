@@ -37,6 +37,11 @@ class Finding(NamedTuple):
         """The same finding, located in ``file``."""
         return self._replace(file=file)
 
+    def on_row(self, row: int) -> Finding:
+        """The same finding on another row (no message names its row: the catalogue's test
+        checks), for a check that judges many rows alike once."""
+        return self._replace(row=row)
+
     def to_json(self, with_file: bool = False) -> dict[str, Any]:
         data = {
             "code": self.code,

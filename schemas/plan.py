@@ -225,11 +225,25 @@ class Plan(_Frozen):
         cell = row.content.get(tier) if row else None
         return cell.items if cell else ()
 
+    @cached_property
+    def _units(self) -> dict[str, Unit]:
+        found: dict[str, Unit] = {}
+        for u in self.annex3.units:
+            found.setdefault(u.name, u)
+        return found
+
     def unit(self, name: str) -> Unit | None:
-        return next((u for u in self.annex3.units if u.name == name), None)
+        return self._units.get(name)
+
+    @cached_property
+    def _centres(self) -> dict[str, Centre]:
+        found: dict[str, Centre] = {}
+        for c in self.centres:
+            found.setdefault(c.name, c)
+        return found
 
     def centre(self, name: str) -> Centre | None:
-        return next((c for c in self.centres if c.name == name), None)
+        return self._centres.get(name)
 
     def centre_names(self) -> list[str]:
         """Every reporting centre, then the provincial centre."""
@@ -270,23 +284,30 @@ class Plan(_Frozen):
         The provincial centre is answerable for the tiers the plan gives it, at the 附表3
         totals; other tiers have no target for it.
         """
-        if unit is None:
-            row = self.annex3.totals
-            own = set(self.provincial_centre.tiers)
-        else:
-            found = self.unit(unit)
-            if found is None:
-                raise KeyError(unit)
-            row = found.row
-            own = set(self.tier_labels)
-        return [
-            Target(
-                tier=t.label,
-                enterprises=row[2 * i] if t.label in own else None,
-                sessions=row[2 * i + 1] if t.label in own else None,
+        known = self._targets.get(unit)
+        if known is None:
+            if unit is None:
+                row = self.annex3.totals
+                own = set(self.provincial_centre.tiers)
+            else:
+                found = self.unit(unit)
+                if found is None:
+                    raise KeyError(unit)
+                row = found.row
+                own = set(self.tier_labels)
+            known = self._targets[unit] = tuple(
+                Target(
+                    tier=t.label,
+                    enterprises=row[2 * i] if t.label in own else None,
+                    sessions=row[2 * i + 1] if t.label in own else None,
+                )
+                for i, t in enumerate(self.tiers)
             )
-            for i, t in enumerate(self.tiers)
-        ]
+        return list(known)  # Targets are frozen; the list is the caller's own
+
+    @cached_property
+    def _targets(self) -> dict[str | None, tuple[Target, ...]]:
+        return {}  # unit → its targets, made once (asked for by every file and every unit)
 
 
 class Rule(_Frozen):

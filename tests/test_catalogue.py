@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from tidu.schemas.catalogue import CATALOGUE, Scope, finding
+from tidu.schemas.catalogue import CATALOGUE, Scope, finding, finding_maker
 from tidu.schemas.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
-# finding("code", ...), ctx.at("code", ...), BadValue("code"), Rejected("code", ...)
-EMITTED = re.compile(r'(?:finding|\.at|BadValue|Rejected)\(\s*"([a-z0-9-]+)"')
+# finding("code", ...), finding_maker("code", ...), ctx.at("code", ...), ctx.maker("code", ...),
+# BadValue("code"), Rejected("code", ...)
+EMITTED = re.compile(r'(?:finding|finding_maker|\.at|\.maker|BadValue|Rejected)\(\s*"([a-z0-9-]+)"')
 # code = "a" if … else "b": a code chosen before the call
 CODE_CHOICE = re.compile(r'code = "([a-z0-9-]+)" if .+ else "([a-z0-9-]+)"')
 
@@ -45,6 +46,12 @@ def test_catalogue_entry(code):
 
 
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_no_message_names_its_row(code):
+    # Finding.on_row moves a finding to another row without rewriting its message.
+    assert "{row" not in CATALOGUE[code].template
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_each_code_owns_a_scope_that_fits_its_severity(code):
     kind = CATALOGUE[code]
     # An optional cell never voids its row: cell-scope findings are never errors.
@@ -55,3 +62,16 @@ def test_each_code_owns_a_scope_that_fits_its_severity(code):
 def test_unknown_code_cannot_be_made():
     with pytest.raises(KeyError):
         finding("no-such-code")
+
+
+@pytest.mark.parametrize(("code", "params"), [
+    ("uscc-region", {"region": "530102", "reason": "不在本单位所在州市（5301）"}),
+    ("evidence-missing", {}),
+    ("participants-mismatch", {"actual": 3}),
+])
+def test_a_maker_makes_the_finding_that_finding_makes(code, params):
+    at = {"file": "a.xlsx", "sheet": "服务活动", "column": "服务企业数"}
+    made = finding_maker(code, **at)(7, "5", **params)
+    assert made == finding(code, row=7, value="5", **at, **params)
+    assert (made.code, made.file, made.sheet, made.row, made.column, made.value) == (
+        code, "a.xlsx", "服务活动", 7, "服务企业数", "5")
