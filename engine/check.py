@@ -55,9 +55,11 @@ def _finding_order(f: Finding) -> tuple[int, int]:
 
 
 def check_submission(submission: Submission, read_findings: list[Finding], plan: LoadedPlan,
-                     as_of: dt.date | None = None) -> tuple[SubmissionReport, Tally]:
+                     as_of: dt.date | None = None, with_progress: bool = True) -> tuple[SubmissionReport, Tally]:
     """Validate and roll up an already-read submission; also returns its tally for consolidation.
 
+    ``with_progress`` False leaves the report's progress empty (a consolidation that only adds up
+    the tallies has no use for each file's own completion).
     Raises :class:`~tidu.engine.rollup.AsOfOutsideYear` for an explicit date outside the plan year.
     """
     the_plan = plan.plan
@@ -72,7 +74,8 @@ def check_submission(submission: Submission, read_findings: list[Finding], plan:
         plan=the_plan.id,
         as_of=day,
         findings=findings,
-        progress=progress(counts, ctx.targets, the_plan, day, pace=not ctx.shared_without_split),
+        progress=progress(counts, ctx.targets, the_plan, day, pace=not ctx.shared_without_split)
+        if with_progress else [],
         stats={"enterprises": len(submission.enterprises), "activities": len(submission.activities),
                "participants": len(submission.participants)},
     )
@@ -80,7 +83,7 @@ def check_submission(submission: Submission, read_findings: list[Finding], plan:
 
 
 def check_read(submission: Submission | None, findings: list[Finding], file: str, plan: LoadedPlan | None,
-               as_of: dt.date | None) -> tuple[SubmissionReport, Tally | None]:
+               as_of: dt.date | None, with_progress: bool = True) -> tuple[SubmissionReport, Tally | None]:
     """Choose the plan of a read workbook and check it; an unreadable file is its findings."""
     if submission is None:
         return SubmissionReport(file=file, plan=plan.plan.id if plan else None, findings=findings), None
@@ -88,7 +91,7 @@ def check_read(submission: Submission | None, findings: list[Finding], file: str
     if chosen is None:
         return SubmissionReport(file=file, centre=submission.meta.centre, unit=submission.meta.unit,
                                 plan=submission.meta.plan_id, findings=findings + plan_findings), None
-    return check_submission(submission, findings + plan_findings, chosen, as_of)
+    return check_submission(submission, findings + plan_findings, chosen, as_of, with_progress)
 
 
 def check_file(path: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None) -> SubmissionReport:

@@ -102,7 +102,8 @@ def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, n
     """
     submission, findings = read_submission(path, indicators=False)  # 企业指标 is for the screening
     shown = display_name(path)
-    report, counts = check_read(submission, findings, shown, plan, as_of)
+    # Each file's own completion is for its feedback file and the detailed results only.
+    report, counts = check_read(submission, findings, shown, plan, as_of, detail or after_read is not None)
     tallied = Counter((f.severity.value, f.code) for f in report.findings)
     full = report
     if not detail:
@@ -257,7 +258,8 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     """Consolidate every entry under ``directory``; nothing in it is modified or followed out of it.
 
     ``detail`` False keeps only the first errors and warnings of each file (complete counts):
-    the report's 问题清单 needs no more, and every finding is in the feedback files.
+    the report's 问题清单 needs no more, and every finding is in the feedback files. Nor, unless
+    ``after_read`` is given, are the files' own progress rows (``reports``) worked out.
     ``after_read`` runs in the worker on each file with a known centre (see :class:`ReadFile`);
     what it wrote is in ``staged`` of the result, for every version, superseded ones included.
     """
@@ -404,15 +406,19 @@ class _Fold:
     province: Tally = field(default_factory=Tally)
     by_unit: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     provincial: Tally | None = None
-    claims: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # code → centres
+    first: dict[str, str] = field(default_factory=dict)  # credit code → the first centre to claim it
+    shared: dict[str, set[str]] = field(default_factory=dict)  # code → its centres, when more than one
 
     def add(self, outcome: FileOutcome) -> None:
         assert outcome.tally is not None and outcome.meta is not None and outcome.meta.centre is not None
         self.province.absorb(outcome.tally)
         centre = outcome.meta.centre
-        claims = self.claims
-        for code in outcome.tally.claims():
-            claims[code].add(centre)
+        codes, first = outcome.tally.claims(), self.first
+        known = codes & first.keys()  # whole-set steps: few enterprises are claimed twice
+        first.update(dict.fromkeys(codes - known, centre))
+        for code in known:
+            if first[code] != centre:
+                self.shared.setdefault(code, {first[code]}).add(centre)
         unit = self.plan.unit_of(centre)
         if unit is None:
             self.provincial = (self.provincial or Tally()).absorb(outcome.tally)
@@ -434,7 +440,7 @@ def _by_centre(used: list[FileOutcome]) -> list[FileOutcome]:
 def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: list[FileOutcome],
               findings: list[Finding], fold: _Fold) -> Consolidation:
     the_plan = plan.plan
-    province, by_unit, provincial, claims = fold.province, fold.by_unit, fold.provincial, fold.claims
+    province, by_unit, provincial = fold.province, fold.by_unit, fold.provincial
     # One decision per enterprise for the whole consolidation, so units and the province agree.
     top = roster_tiers(province, the_plan)
     tiers = decide_tiers(province, the_plan, top)
@@ -451,7 +457,7 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
         missing=[name for name in the_plan.centre_names() if name not in centres_used],
         units=units,
         province=progress(province, the_plan.province_targets(), the_plan, day, tiers),
-        by_category=by_category, duplicates=_duplicates(claims, _by_centre(used), the_plan),
+        by_category=by_category, duplicates=_duplicates(fold.shared, _by_centre(used), the_plan),
         findings=findings + _conflicts(province, the_plan),
         # 协同省中心: the provincial centre's targets are the province's and are met together with
         # the units, so its row shows the province's figures; its own work is provincial_own.
@@ -470,8 +476,7 @@ def claim_kind(centres: set[str], plan: Plan) -> ClaimKind:
     return ClaimKind.CROSS_UNIT if len(units) > 1 else ClaimKind.COLLABORATION
 
 
-def _duplicates(claims: dict[str, set[str]], used: list[FileOutcome], plan: Plan) -> list[dict[str, Any]]:
-    shared = {code: centres for code, centres in claims.items() if len(centres) > 1}
+def _duplicates(shared: dict[str, set[str]], used: list[FileOutcome], plan: Plan) -> list[dict[str, Any]]:
     names: dict[str, str] = {}  # the first name seen, in centre order (not the order files were read in)
     for outcome in used:
         assert outcome.tally is not None
