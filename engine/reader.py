@@ -84,7 +84,7 @@ class _SheetReader:
         """
         present = [col for col in self.spec.columns if col.key in self.index]
         cleaned: list[list[Any]] = []
-        bad: dict[tuple[int, int], BadValue] = {}  # (body index, column position) → why
+        bad: dict[tuple[int, int], str] = {}  # (body index, column position) → problem code
         raws = self._raw_columns([self.index[col.key] for col in present]) if present else []
         for k, (col, raw) in enumerate(zip(present, raws, strict=True)):
             values, problems = clean_column(col.kind, raw)
@@ -107,7 +107,7 @@ class _SheetReader:
         return _Table([i + 2 for i in keep], columns)
 
     def _report(self, present: list[c.Column], cleaned: list[list[Any]], raws: list[list[Any]],
-                bad: dict[tuple[int, int], BadValue], keep: list[int]) -> None:
+                bad: dict[tuple[int, int], str], keep: list[int]) -> None:
         """Findings in the order a clerk reads them: by row, then column; a row's unreadable
         cells before its missing required ones."""
         required = [(k, col) for k, col in enumerate(present) if col.required]
@@ -122,7 +122,7 @@ class _SheetReader:
             if kind == 0:
                 cell = raws[k][i]
                 shown = cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell
-                self.findings.append(finding(bad[(i, k)].code, file=self.file, sheet=name, row=i + 2,
+                self.findings.append(finding(bad[(i, k)], file=self.file, sheet=name, row=i + 2,
                                              column=column.header, value=shown))
             else:
                 self.findings.append(finding("required-missing", file=self.file, sheet=name, row=i + 2,
