@@ -25,6 +25,11 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.etree import ElementTree
 
+# ISA-L's inflate: the same streams as zlib's, three times as fast (the guard inflates every sheet
+# it checks before calamine reads it again)
+from isal.isal_zlib import crc32, decompressobj
+from isal.isal_zlib import error as InflateError
+
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_MEMBERS = 10_000
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # all members together
@@ -168,7 +173,7 @@ class _Package:
                     yield piece
             return
         pending, left = self._first_bytes(info, read if info.compress_type == zipfile.ZIP_DEFLATED else size)
-        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        inflater = decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
         total = crc = 0
         while True:
             if not pending and left > 0:
@@ -193,7 +198,7 @@ class _Package:
                 total += len(piece)
                 if total > info.file_size:
                     raise zipfile.BadZipFile(f"{info.filename}: more data than declared")
-                crc = zlib.crc32(piece, crc)
+                crc = crc32(piece, crc)
                 yield piece
             if inflater is not None and inflater.eof:
                 break
@@ -206,7 +211,7 @@ class _Package:
         """The member's first ``size`` bytes (all of it, if shorter)."""
         if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x20:
             data, left = self._first_bytes(info, 2 * size)  # most prologs: one read, one inflate
-            head = zlib.decompressobj(-15).decompress(data, size)
+            head = decompressobj(-15).decompress(data, size)
             if len(head) == size or (not left and len(head) == info.file_size):
                 return head
         head, pieces = b"", self.pieces(info, size, read=size)
@@ -488,7 +493,7 @@ def inspect(path: str | Path, sheets: Iterable[str] = ()) -> Inspection:
                 return _inspect_package(_Package(fh, zf), zf, sheets)
         except (zipfile.BadZipFile, UnicodeDecodeError):  # the latter: a member name not in its declared UTF-8
             raise Rejected("file-unreadable", "文件已损坏或不完整（可能传输中断），请重新导出后报送") from None
-        except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error):
+        except (zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error, InflateError):
             raise Rejected("file-unreadable", "文件中的压缩数据已损坏，请重新导出后报送") from None
 
 
