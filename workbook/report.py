@@ -467,7 +467,7 @@ def write_report(result: Consolidation, path: str | Path, screening: Any = None)
     path = Path(path)
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                              "strings_to_numbers": False})
+                                              "strings_to_numbers": False, "in_memory": True})
         book.set_properties({"title": f"{result.plan.plan.year}年企业梯度培育全省汇总", "subject": REPORT_MARKER,
                              "author": "tidu", "company": result.plan.plan.issuer})
         fmts = Formats(book)
