@@ -286,7 +286,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
     counts: dict[str, dict[tuple[str, str], int]] = {}  # likewise, complete counts by file
     notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
-    for path, outcome in run_isolated(worker, to_read, workers):
+    for path, outcome in run_isolated(worker, _largest_first(to_read), workers):
         shown = display_name(path)
         if on_file:
             on_file(path)
@@ -348,6 +348,18 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             result.previous[centre] = max(_settle(older[centre]), key=lambda o: o[0].key())[1].report
     result.staged = staged
     return result
+
+
+def _largest_first(paths: list[str]) -> list[str]:
+    """The files in the order to hand them to the workers: the largest first, so the last ones
+    are small and no worker waits long for the other at the end."""
+    def size(path: str) -> int:
+        try:
+            return os.stat(path).st_size
+        except OSError:
+            return 0
+
+    return sorted(paths, key=size, reverse=True)
 
 
 def _settle(versions: list[tuple[_Version, FileOutcome, str]]) -> list[tuple[_Version, FileOutcome, str]]:

@@ -179,21 +179,24 @@ def _finding_total(result: Any, severity: str | None = None) -> int:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from tidu.engine.cli.consolidation import run_consolidation
-    from tidu.engine.cli.outputs import OutputError, check_outputs
-    from tidu.engine.folder import walk
-    from tidu.engine.plan import load_plan
-    from tidu.engine.rollup import resolve_as_of
-    from tidu.workbook.feedback import feedback_folder
-    from tqdm import tqdm
+    from tidu.engine.isolation import paused_gc
 
-    directory, output = Path(args.directory), Path(args.output)
-    json_path = Path(args.json) if args.json else None
-    if not directory.is_dir():
-        raise UsageError(f"报送文件夹 {directory} 不存在或不是文件夹")
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"输出文件 {output} 应以 .xlsx 结尾")
-    plan = load_plan(args.plan)
+    with paused_gc():  # the engine's modules and the plan make some 100,000 objects and no garbage
+        from tidu.engine.cli.consolidation import run_consolidation
+        from tidu.engine.cli.outputs import OutputError, check_outputs
+        from tidu.engine.folder import walk
+        from tidu.engine.plan import load_plan
+        from tidu.engine.rollup import resolve_as_of
+        from tidu.workbook.feedback import feedback_folder
+        from tqdm import tqdm
+
+        directory, output = Path(args.directory), Path(args.output)
+        json_path = Path(args.json) if args.json else None
+        if not directory.is_dir():
+            raise UsageError(f"报送文件夹 {directory} 不存在或不是文件夹")
+        if output.suffix.lower() != ".xlsx":
+            raise UsageError(f"输出文件 {output} 应以 .xlsx 结尾")
+        plan = load_plan(args.plan)
     as_of = _as_of(args.as_of)
     resolve_as_of(as_of, plan.plan.year)  # an explicit date outside the year is a usage error, before any work
     entries = walk(directory)
