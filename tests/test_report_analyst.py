@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -61,17 +62,19 @@ def test_one_feedback_file_per_used_centre(demo_run):
     listed = rows[header + 1:end]
     loud = [f for f in findings if f["severity"] != "info"]
     assert len(listed) == len(loud)  # every error and warning, one row each, with sheet/row/column
-    assert sorted((r[7], r[1], r[2], r[3]) for r in listed) == sorted(
+    assert sorted((r[6], r[1], r[2], r[3]) for r in listed) == sorted(
         (f["code"], f["sheet"], f["row"] or None, f["column"]) for f in loud)
     # every info, counted by problem with the rows it is on
     quiet = [f for f in findings if f["severity"] == "info"]
     info_header = next((i for i, r in enumerate(rows) if r[0] == "条数"), len(rows))
     grouped = [r for r in rows[info_header + 1:] if isinstance(r[0], int)]
     assert sum(r[0] for r in grouped) == len(quiet)
-    assert {r[7] for r in grouped} == {f["code"] for f in quiet}
-    for r in grouped:  # the rows each problem is on, as ranges a clerk reads
-        wanted = {f["row"] for f in quiet if (f["code"], f["sheet"], f["column"] or None) == (r[7], r[1], r[3])}
-        assert _expand(r[5]) == wanted - {None, 0}
+    assert {r[6] for r in grouped} == {f["code"] for f in quiet}
+    for r in grouped:  # the rows each problem is on, as ranges a clerk reads (a long list goes on below)
+        at = rows.index(r)
+        more = [x[7] for x in itertools.takewhile(lambda x, code=r[6]: x[0] is None and x[6] == code, rows[at + 1:])]
+        wanted = {f["row"] for f in quiet if (f["code"], f["sheet"], f["column"] or None) == (r[6], r[1], r[3])}
+        assert _expand("、".join([r[7], *more])) == wanted - {None, 0}
 
 
 def _expand(text: str | None) -> set[int]:
@@ -91,6 +94,17 @@ def _expand(text: str | None) -> set[int]:
 ])
 def test_feedback_lists_rows_as_ranges(rows, text):
     assert row_ranges(rows) == text
+
+
+@pytest.mark.parametrize("rows", [list(range(2, 5000, 2)), list(range(2, 40)), [7]])
+def test_a_long_row_list_goes_on_below_whole_numbers_only(rows):
+    from tidu.workbook.feedback import _LINES_PER_ROW, _ROWS_PER_LINE, _row_lines
+
+    pieces = _row_lines(row_ranges(rows))
+    assert "、".join(pieces) == row_ranges(rows)
+    assert all(0 < len(p) <= _ROWS_PER_LINE * _LINES_PER_ROW for p in pieces)
+    assert set().union(*map(_expand, pieces)) == set(rows)  # no number cut in two
+    assert (len(pieces) > 1) == (len(rows) > 1000)
 
 
 def test_issue_list_lists_no_info_row(demo_run):

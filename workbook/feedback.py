@@ -169,7 +169,8 @@ _BODY = {"font_name": FONT, "font_size": 10.5, "valign": "top"}
 
 _PROGRESS_HEADERS = ("培育梯度", "目标场次", "实际场次", "场次完成率", "按进度应完成", "进度", "目标企业",
                      "服务企业", "企业完成率", "服务企业户次")
-_FINDING_HEADERS = ("严重程度", "工作表", "行", "列", "填写值", "问题", "怎么改", "代码")
+# No 填写值 column: every message about a cell quotes what it holds.
+_FINDING_HEADERS = ("严重程度", "工作表", "行", "列", "问题", "怎么改", "代码")
 
 
 def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: SubmissionReport, year: int) -> None:
@@ -209,10 +210,9 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
         if f.row is not None:
             put_number(i, 2, f.row)
         put(i, 3, f.column or "")
-        write_text(ws, i, 4, f.value, fmts=fmts)
-        write_text(ws, i, 5, f.message, wrap, fmts)
-        put(i, 6, _advice(f.code), wrap)
-        put(i, 7, f.code)
+        write_text(ws, i, 4, f.message, wrap, fmts)
+        put(i, 5, _advice(f.code), wrap)
+        put(i, 6, f.code)
         lines = max(_lines(f.message, _MESSAGE_WIDTH), _advice_lines(f.code))
         if lines > 1:  # spreadsheets do not size rows to wrapped text they load (LibreOffice, WPS)
             ws.set_row(i, min(409, 15 * lines))
@@ -223,7 +223,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
                                               "format": fmts.warn})
     ws.autofilter(r + 1, 0, last, len(_FINDING_HEADERS) - 1)
     _infos(s, last + 2, [f for f in report.findings if f.severity is Severity.INFO])
-    s.widths((14, 12, 9, 16, 20, _MESSAGE_WIDTH, _ADVICE_WIDTH, 20, 11, 12))
+    s.widths((14, 12, 9, 16, _MESSAGE_WIDTH, _ADVICE_WIDTH, 20, _ROWS_WIDTH, 11, 12))
     ws.freeze_panes(r + 2, 0)
     ws.hide_gridlines(0)  # printed too: the borders of the unformatted rows
     ws.set_landscape()
@@ -232,7 +232,8 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     ws.repeat_rows(r + 1)
 
 
-_MESSAGE_WIDTH, _ADVICE_WIDTH = 44, 36  # the 问题 and 怎么改 columns, in character widths
+#: the 问题 (提示), 怎么改 and 所在行 columns, in character widths
+_MESSAGE_WIDTH, _ADVICE_WIDTH, _ROWS_WIDTH = 44, 36, 44
 
 
 def _lines(text: str, width: int) -> int:
@@ -246,8 +247,8 @@ def _advice_lines(code: str) -> int:
     return _lines(_advice(code), _ADVICE_WIDTH)
 
 
-_INFO_HEADERS = ("条数", "工作表", "", "列", "提示", "所在行", "怎么改", "代码")
-_ROWS_PER_LINE = 40  # characters of the 所在行 column (44 wide) on one printed line
+_INFO_HEADERS = ("条数", "工作表", "", "列", "提示", "怎么改", "代码", "所在行")
+_ROWS_PER_LINE = _ROWS_WIDTH - 8  # characters of the 所在行 column on one printed line (with room)
 MAX_ROWS_TEXT = 30_000  # a cell holds 32,767 characters
 
 
@@ -261,17 +262,35 @@ def _infos(s: Sheet, r: int, infos: list[Finding]) -> None:
     groups: dict[tuple[str, str, str], list[Finding]] = {}
     for f in infos:
         groups.setdefault((f.code, f.sheet or "", f.column or ""), []).append(f)
-    for i, ((code, sheet, column), found) in enumerate(groups.items(), start=r + 2):
-        rows = row_ranges([f.row for f in found if f.row])
+    i = r + 2
+    for (code, sheet, column), found in groups.items():
         s.number(i, 0, len(found))
         s.text(i, 1, sheet)
         s.text(i, 3, column)
         s.text(i, 4, found[0].message if len(found) == 1 else CATALOGUE[code].title, s.fmts.wrap)
-        s.text(i, 5, rows, s.fmts.wrap)
-        s.text(i, 6, _advice(code), s.fmts.wrap)
-        s.text(i, 7, code)
-        lines = 1 + len(rows) // _ROWS_PER_LINE
-        s.ws.set_row(i, min(409, 15 * max(lines, 2)))  # the whole list shows (409 is Excel's highest row)
+        s.text(i, 5, _advice(code), s.fmts.wrap)
+        for k, part in enumerate(_row_lines(row_ranges([f.row for f in found if f.row]))):
+            if k:  # a list longer than a row shows goes on below, on rows of its own
+                s.text(i, 4, "（续）")
+            s.text(i, 6, code)
+            s.text(i, 7, part, s.fmts.wrap)
+            s.ws.set_row(i, 15 * max(2, 1 + len(part) // _ROWS_PER_LINE))
+            i += 1
+
+
+#: Lines of row numbers one sheet row holds (409 points is the highest row Excel allows).
+_LINES_PER_ROW = 409 // 15 - 2
+
+
+def _row_lines(text: str) -> list[str]:
+    """The 所在行 text in pieces a row shows whole, cut between two numbers or ranges."""
+    pieces, size = [], _ROWS_PER_LINE * _LINES_PER_ROW
+    while len(text) > size:
+        cut = text.rfind("、", 0, size)
+        cut = cut if cut > 0 else size
+        pieces.append(text[:cut])
+        text = text[cut + 1:] if text[cut:cut + 1] == "、" else text[cut:]
+    return [*pieces, text]
 
 
 def row_ranges(rows: list[int]) -> str:
