@@ -217,12 +217,13 @@ def _is_clean_text_column(values: list[Any], joined: str | None = None) -> bool:
     """True when every cell is text that :func:`clean_text` would return unchanged (or blank).
 
     The checks are the per-cell fast path of ``clean_text`` done once over the column: every cell
-    printable (so none holds NUL), then the cells joined by NUL, which cannot compose with a
+    printable (their concatenation is, character by character; so none holds NUL), then the cells
+    joined by NUL, which cannot compose with a
     neighbour and creates no double or edge space, so the joined text passes exactly when every
     cell does.
     """
     joined = "\x00".join(values) if joined is None else joined
-    return (all(map(str.isprintable, values)) and "  " not in joined and " \x00" not in joined
+    return ("".join(values).isprintable() and "  " not in joined and " \x00" not in joined
             and "\x00 " not in joined and joined[:1] != " " and joined[-1:] != " "
             and (joined.isascii() or unicodedata.is_normalized("NFKC", joined)))
 

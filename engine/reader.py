@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
@@ -110,9 +111,9 @@ class _SheetReader:
                 bad: dict[tuple[int, int], str], keep: list[int]) -> None:
         """Findings in the order a clerk reads them: by row, then column; a row's unreadable
         cells before its missing required ones."""
-        required = [(k, col) for k, col in enumerate(present) if col.required]
-        missing = [(i, k) for k, _ in required for i in keep
-                   if cleaned[k][i] is None and (i, k) not in bad] if required else []
+        # a column with no blank at all (the usual case) is passed over at C speed
+        required = [k for k, col in enumerate(present) if col.required and None in cleaned[k]]
+        missing = [(i, k) for k in required for i in keep if cleaned[k][i] is None and (i, k) not in bad]
         if not bad and not missing:
             return
         name = self.spec.name
@@ -240,8 +241,8 @@ def _read_book(rows_of: RowSource, names: Sequence[str], file: str, findings: li
         file=file,
         meta=meta,
         enterprises=_enterprises(parsed["roster"]),
-        activities=tuple(Activity(*values) for values in parsed["activity"].rows(*_ACTIVITY_FIELDS)),
-        participants=tuple(Participant(*values) for values in parsed["signin"].rows("activity_id", "uscc", "name")),
+        activities=tuple(map(_new(Activity), parsed["activity"].rows(*_ACTIVITY_FIELDS))),
+        participants=tuple(map(_new(Participant), parsed["signin"].rows("activity_id", "uscc", "name"))),
         quotas_seen=tuple(_read_quotas(rows_of, names)),
         indicators=indicators,
         unusable_sheets=frozenset(unusable),
@@ -294,10 +295,23 @@ _ACTIVITY_FIELDS = ("id", "date", "category", "tier", "content", "name", "form",
 
 def _enterprises(table: _Table) -> tuple[Enterprise, ...]:
     metrics = c.RULE_METRICS
-    figures = zip(*(table.columns[k] for k in metrics), strict=True)
-    return tuple(Enterprise(number, uscc, name, tier, prefecture, _filled(metrics, row))
-                 for (number, uscc, name, tier, prefecture), row
-                 in zip(table.rows("uscc", "name", "tier", "prefecture"), figures, strict=True))
+    columns = [table.columns[k] for k in metrics]
+    figures = zip(*columns, strict=True)
+    if any(None in column for column in columns):
+        filled = map(partial(_filled, metrics), figures)
+    else:  # every figure of every row filled: each row's dict made at C speed
+        filled = map(dict, map(zip, repeat(metrics), figures))
+    return tuple(map(_new(Enterprise), zip(table.numbers, *(table.columns[k] for k in _ROSTER_FIELDS), filled,
+                                           strict=True)))
+
+
+def _new(kind: type) -> Callable[[tuple[Any, ...]], Any]:
+    """A named tuple of ``kind`` from a tuple of all its fields (``kind._make`` without its length
+    check, which the zips that build the rows already make): thousands of rows a file."""
+    return partial(tuple.__new__, kind)
+
+
+_ROSTER_FIELDS = ("uscc", "name", "tier", "prefecture")
 
 
 def _filled(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
