@@ -4,7 +4,8 @@
 
 The 46 workbooks of ``heavy_corpus`` (about 140,000 rows and 60,000 findings, most of them
 warnings and infos) are built once, then in one run:
-  * tidu: `tidu consolidate DIR -o R.xlsx --no-feedback` (report only) and with the feedback files;
+  * tidu: `tidu consolidate DIR -o R.xlsx --no-feedback` (report only) and with the feedback files,
+    each the median of three runs (memory sampled in a fourth);
   * naive read loop: pandas.read_excel (openpyxl) of the sheets tidu reads, file after file (the
     issue's "naive pandas/openpyxl read loop");
   * naive pipeline: that loop plus a Python validation loop and an openpyxl report
@@ -79,8 +80,9 @@ def main() -> None:
     floor_s = floor(corpus)
     print(f"floor (calamine reads the sheets tidu reads, 2 processes): {floor_s:.2f} s", flush=True)
     quick = run_measured([tidu, "consolidate", str(folder), "-o", str(out / "quick.xlsx"), "--as-of", AS_OF,
-                          "--no-feedback"])
-    full = run_measured([tidu, "consolidate", str(folder), "-o", str(out / "full.xlsx"), "--as-of", AS_OF])
+                          "--no-feedback"], timed_runs=3)
+    full = run_measured([tidu, "consolidate", str(folder), "-o", str(out / "full.xlsx"), "--as-of", AS_OF],
+                        timed_runs=3)
     loop_s = naive_read_loop(corpus)
     print(f"naive read loop (pandas.read_excel with openpyxl, the sheets tidu reads): {loop_s:.2f} s", flush=True)
     start = time.perf_counter()
