@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -168,24 +169,30 @@ def highest_tier(tiers: Collection[str], plan: Plan) -> str:
 def roster_tiers(t: Tally, plan: Plan) -> dict[str, str]:
     """Credit code → the highest tier its valid roster rows give it, for every code on a roster."""
     roster = t.roster
-    # Most codes have one claimer: one C-speed pass takes each code's (last) tier, then the few
-    # codes with several claimers get the highest of theirs.
-    top = {code: tier for code, claims in roster.items() for tier in claims.values()}
-    top.update({code: highest_tier(claims.values(), plan) for code, claims in roster.items() if len(claims) > 1})
+    # Most codes have one claimer, whose tier is the least (and only) value: every step below is
+    # a C-level map over the dict; then the few codes with several claimers get the highest.
+    top = dict(zip(roster, map(min, map(dict.values, roster.values())), strict=True))
+    top.update({code: highest_tier(roster[code].values(), plan) for code in _claimed_twice(roster)})
     return top
+
+
+def _claimed_twice(roster: Mapping[str, dict[str, str]]) -> Iterator[str]:
+    """Codes on more than one claimer's roster (a C-level filter over all of them)."""
+    return compress(roster, map((1).__lt__, map(len, roster.values())))
 
 
 def decide_tiers(t: Tally, plan: Plan, top: Mapping[str, str] | None = None) -> dict[str, str]:
     """Credit code → tier, for every enterprise served (signed in at a counted session).
 
     :func:`decide_tier` for each of them, done rule by rule from the lowest priority up, so the
-    common case is a few whole-dict steps (a province has tens of thousands of enterprises).
+    common case is a few C-level steps (a province has tens of thousands of enterprises).
     ``top`` is :func:`roster_tiers` of ``t`` when the caller has it already.
     """
-    out = dict(zip(t.signed, map(_SESSION_TIER, t.signed.values()), strict=True))  # earliest counted session
+    signed = t.signed
     top = roster_tiers(t, plan) if top is None else top
-    out.update({code: top[code] for code in out.keys() & top.keys()})  # the highest valid roster tier
-    registry, known = plan.registry, plan.tier_set
+    # the highest valid roster tier, else the earliest counted session's
+    out = dict(zip(signed, map(top.get, signed, map(_SESSION_TIER, signed.values())), strict=True))
+    registry, known = plan.registry, plan.tier_set  # and the registry overrides both
     out.update({code: registry[code] for code in out.keys() & registry.keys() if registry[code] in known})
     return out
 
@@ -195,9 +202,10 @@ _SESSION_TIER = attrgetter("tier")
 
 def tier_conflicts(t: Tally, plan: Plan) -> dict[str, dict[str, str]]:
     """Credit codes whose valid roster rows disagree on the tier: code → {claimer: tier}."""
-    return {code: t.roster[code] for code in sorted(code for code, claims in t.roster.items()
-                                                    if len(claims) > 1 and len(set(claims.values())) > 1
-                                                    and code not in plan.registry)}
+    roster = t.roster
+    return {code: roster[code] for code in sorted(code for code in _claimed_twice(roster)
+                                                  if len(set(roster[code].values())) > 1
+                                                  and code not in plan.registry)}
 
 
 def served_by_tier(t: Tally, tiers: Mapping[str, str]) -> Counter[str]:
