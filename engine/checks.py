@@ -120,14 +120,16 @@ def check_uscc(ctx: Context) -> Iterator[Finding]:
     if ctx.unit and (unit := ctx.plan.unit(ctx.unit)):
         region = ctx.plan.prefectures.get(unit.prefecture)
     elsewhere = f"不在本单位所在州市（{region}）"
-    problem_of, reasons, start = uscc.problem, uscc.REASONS, uscc.REGION_START
-    for sheet, rows in ((ROSTER, ctx.submission.enterprises), (SIGNIN, ctx.submission.participants)):
+    sheets = ((ROSTER, ctx.submission.enterprises), (SIGNIN, ctx.submission.participants))
+    bad = uscc.problems(e.uscc for _, rows in sheets for e in rows if e.uscc is not None)
+    reasons, start = uscc.REASONS, uscc.REGION_START
+    for sheet, rows in sheets:
         invalid, outside = ctx.maker("uscc-invalid", sheet, "uscc"), ctx.maker("uscc-region", sheet, "uscc")
         for e in rows:
             code = e.uscc
             if code is None:
                 continue
-            problem = problem_of(code)
+            problem = bad.get(code)
             if problem:
                 yield invalid(e.row, code, reason=reasons[problem])
             elif sheet is ROSTER:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import islice
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -104,19 +106,19 @@ def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, n
     shown = display_name(path)
     # Each file's own completion is for its feedback file and the detailed results only.
     report, counts = check_read(submission, findings, shown, plan, as_of, detail or after_read is not None)
-    tallied = Counter((f.severity.value, f.code) for f in report.findings)
+    tallied = {(severity.value, code): n for (severity, code), n in Counter(map(_KIND, report.findings)).items()}
     full = report
     if not detail:
         report = replace(report, findings=_listed(report.findings))
     registry = _registry(plan)
     if submission is None:
-        return _judged(FileOutcome(path, report, counts=dict(tallied)), registry, now)
+        return _judged(FileOutcome(path, report, counts=tallied), registry, now)
     try:
         mtime = os.stat(path).st_mtime
     except OSError:  # gone since it was read: nothing to order it by, it cannot be used
         gone = finding("file-unreadable", file=shown, reason="文件在汇总过程中被删除或移走")
         return _judged(FileOutcome(path, SubmissionReport(file=shown, findings=[gone])), registry, now)
-    outcome = _judged(FileOutcome(path, report, submission.meta, submission.saved_at, counts, mtime, dict(tallied)),
+    outcome = _judged(FileOutcome(path, report, submission.meta, submission.saved_at, counts, mtime, tallied),
                       registry, now)
     centre = submission.meta.centre
     if after_read is not None and centre:
@@ -144,10 +146,12 @@ ERRORS_LISTED_PER_FILE = 100
 WARNINGS_LISTED_PER_FILE = 10
 
 
+_KIND = attrgetter("severity", "code")
+
+
 def _listed(findings: list[Finding]) -> list[Finding]:
-    errors = [f for f in findings if f.severity is Severity.ERROR][:ERRORS_LISTED_PER_FILE]
-    warnings = [f for f in findings if f.severity is Severity.WARNING][:WARNINGS_LISTED_PER_FILE]
-    return errors + warnings
+    return [*islice((f for f in findings if f.severity is Severity.ERROR), ERRORS_LISTED_PER_FILE),
+            *islice((f for f in findings if f.severity is Severity.WARNING), WARNINGS_LISTED_PER_FILE)]
 
 
 _REGISTRIES: dict[tuple[str, str], frozenset[str]] = {}

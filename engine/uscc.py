@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # values 0..30; no I, O, S, V, Z
@@ -41,9 +42,7 @@ def with_check_character(first17: str) -> str:
     return first17 + check_character(first17)
 
 
-@lru_cache(maxsize=1 << 16)  # the same codes come back at every sign-in
-def problem(code: str) -> str | None:
-    """None for a valid code, else why not: ``length``, ``charset`` or ``checksum``."""
+def _problem(code: str) -> str | None:
     if len(code) != 18:
         return "length"
     if not _ALLOWED.issuperset(code):
@@ -51,6 +50,17 @@ def problem(code: str) -> str | None:
     if _check(code[:17]) != code[17]:
         return "checksum"
     return None
+
+
+#: None for a valid code, else why not: ``length``, ``charset`` or ``checksum`` (cached: the same
+#: codes come back at every sign-in).
+problem = lru_cache(maxsize=1 << 16)(_problem)
+
+
+def problems(codes: Iterable[str]) -> dict[str, str]:
+    """The codes that are not valid, each with why (as :func:`problem` says); each distinct code is
+    judged once, without the cache (a file's codes are its own: most are seen there only)."""
+    return {code: why for code in set(codes) if (why := _problem(code))}
 
 
 def is_valid(code: str) -> bool:

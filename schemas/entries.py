@@ -1,9 +1,9 @@
 """What a centre workbook holds, once read: entries with the Excel row they came from.
 
-Records are immutable: the three entry rows are named tuples (thousands per workbook, built on
-the hot path, where a frozen dataclass costs three times as much to make), the rest frozen
-dataclasses with slots. Values are already cleaned; a value that could not be read is None (its
-finding says why).
+Records are immutable: the three entry rows and the target figures shown are named tuples
+(hundreds to thousands per workbook, built on the hot path, where a frozen dataclass costs three
+times as much to make), the rest frozen dataclasses with slots. Values are already cleaned; a
+value that could not be read is None (its finding says why).
 """
 
 from __future__ import annotations
@@ -73,9 +73,8 @@ class Meta:
     exported_at: dt.datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class QuotaSeen:
-    """A target figure as the workbook shows it (完成情况 or the 附表3 mirror)."""
+class QuotaSeen(NamedTuple):
+    """A target figure as the workbook shows it (完成情况 or the 附表3 mirror; hundreds a file)."""
 
     sheet: str
     row: int
