@@ -34,7 +34,7 @@ from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.results import SubmissionReport, TierProgress
-from tidu.workbook.xl import FONT, Formats, Sheet, atomic_path, write_text
+from tidu.workbook.xl import FONT, Formats, Sheet, atomic_path, wrapped_lines, write_text
 
 SHEET = "退回意见"
 
@@ -213,8 +213,8 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
         write_text(ws, i, 4, f.message, wrap, fmts)
         put(i, 5, _advice(f.code), wrap)
         put(i, 6, f.code)
-        lines = max(_lines(f.message, _MESSAGE_WIDTH), _advice_lines(f.code))
-        if lines > 1:  # spreadsheets do not size rows to wrapped text they load (LibreOffice, WPS)
+        lines = max(wrapped_lines(f.message, _MESSAGE_WIDTH), _advice_lines(f.code))
+        if lines > 1:
             ws.set_row(i, min(409, 15 * lines))
     last = max(first + len(listed) - 1, first)
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"错误"',
@@ -236,15 +236,9 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
 _MESSAGE_WIDTH, _ADVICE_WIDTH, _ROWS_WIDTH = 44, 36, 44
 
 
-def _lines(text: str, width: int) -> int:
-    """Lines a wrapped cell of ``width`` needs for ``text`` (a CJK character is two widths: in
-    UTF-8 it is three bytes, so the width is about (bytes + characters) / 2)."""
-    return max(1, -(-(len(text.encode("utf-8")) + len(text)) // 2 // width))
-
-
 @cache
 def _advice_lines(code: str) -> int:
-    return _lines(_advice(code), _ADVICE_WIDTH)
+    return wrapped_lines(_advice(code), _ADVICE_WIDTH)
 
 
 _INFO_HEADERS = ("条数", "工作表", "", "列", "提示", "怎么改", "代码", "所在行")

@@ -108,6 +108,14 @@ def write_text(sheet: Any, row: int, col: int, value: Any, fmt: Any = None, fmts
         sheet.write_string(row, col, text, *extra)
 
 
+def wrapped_lines(text: str, width: int) -> int:
+    """Lines a wrapped cell ``width`` characters wide needs for ``text``: spreadsheets do not size
+    rows to wrapped text they load (LibreOffice, WPS), so writers set the height. A CJK character
+    is about 1.8 widths of a digit (three bytes in UTF-8, an ASCII one one byte and one width), so
+    the text is about 0.45 × (bytes + characters) wide."""
+    return max(1, -(-(len(text.encode("utf-8")) + len(text)) * 9 // (20 * width)))
+
+
 def traffic_lights(ws: Any, first: int, last: int, cols: Sequence[int], fmts: Formats,
                    red_for_numbers_only: bool = False) -> None:
     """Traffic lights on completion rates, by the one set of thresholds (``schemas.results``):
