@@ -104,6 +104,15 @@ def test_tally_roster_claims_valid_rows_with_known_tiers(plan):
     assert t.claims() == {A, B, C}
 
 
+def test_an_enterprise_keeps_the_first_name_given_for_it(plan):
+    # A roster row without a name leaves the name to the sign-ins; a second row does not rename.
+    sub = _sub(enterprises=[Enterprise(2, A, "甲", ABOVE), Enterprise(3, A, "甲二", ABOVE),
+                            Enterprise(4, B, None, MICRO)],
+               activities=[_act(2, "H1", D1, MICRO)],
+               participants=[Participant(2, "H1", B, "乙公司"), Participant(3, "H1", A, "甲公司")])
+    assert tally(sub, plan, [], D3).names == {A: "甲", B: "乙公司"}
+
+
 def test_rows_with_errors_do_not_count(plan):
     bad = [finding("uscc-invalid", sheet="培育企业", row=2, reason="x"),
            finding("date-outside-year", sheet="服务活动", row=3, value="x", year=2021),
