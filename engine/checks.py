@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 from tidu.engine import uscc
 from tidu.engine.criteria import failed_rules
@@ -86,9 +87,9 @@ ROSTER, ACTIVITY, SIGNIN = c.ROSTER, c.ACTIVITY, c.SIGNIN
 
 def _first_rows(pairs: Iterable[tuple[str | None, int]]) -> dict[str, int]:
     """Each key's first row (in one C-speed step: of repeated keys the last assignment stays)."""
-    rows = dict(reversed(list(pairs)))
-    rows.pop(None, None)  # type: ignore[call-overload]
-    return rows  # type: ignore[return-value]
+    rows: dict[str | None, int] = dict(reversed(list(pairs)))
+    rows.pop(None, None)
+    return cast(dict[str, int], rows)
 
 
 _HEADERS = {(sheet.name, col.key): col.header for sheet in (*c.ENTRY_SHEETS, *c.OPTIONAL_SHEETS)
