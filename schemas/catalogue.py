@@ -169,10 +169,7 @@ def finding(
     **params: Any,
 ) -> Finding:
     """Make a finding of a catalogued type; ``params`` fill its message template."""
-    kind = CATALOGUE[code]
-    return Finding(code, kind.severity,
-                   kind.template.format(value=value, column=column, sheet=sheet, row=row, **params),
-                   file, sheet, row, column, value)
+    return finding_maker(code, file=file, sheet=sheet, column=column)(row, value, **params)
 
 
 def finding_maker(code: str, *, file: str | None = None, sheet: str | None = None,

@@ -227,20 +227,14 @@ class Plan(_Frozen):
 
     @cached_property
     def _units(self) -> dict[str, Unit]:
-        found: dict[str, Unit] = {}
-        for u in self.annex3.units:
-            found.setdefault(u.name, u)
-        return found
+        return {u.name: u for u in reversed(self.annex3.units)}  # of a repeated name, the first
 
     def unit(self, name: str) -> Unit | None:
         return self._units.get(name)
 
     @cached_property
     def _centres(self) -> dict[str, Centre]:
-        found: dict[str, Centre] = {}
-        for c in self.centres:
-            found.setdefault(c.name, c)
-        return found
+        return {c.name: c for c in reversed(self.centres)}  # of a repeated name, the first
 
     def centre(self, name: str) -> Centre | None:
         return self._centres.get(name)

@@ -34,7 +34,7 @@ from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.results import SubmissionReport, TierProgress
-from tidu.workbook.xl import FONT, Formats, Sheet, atomic_path, wrapped_lines, write_text
+from tidu.workbook.xl import DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
 
 SHEET = "退回意见"
 
@@ -156,16 +156,11 @@ def _write_one(job: FeedbackJob, loaded: LoadedPlan, as_of: dt.date) -> str:
 def _write(path: str, job: FeedbackJob, report: SubmissionReport, year: int) -> None:
     book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                       "strings_to_numbers": False, "in_memory": True,
-                                      "default_format_properties": _BODY})
+                                      "default_format_properties": dict(DEFAULT_CELL)})
     book.set_properties({"title": f"{job.centre} 退回意见", "author": "tidu"})
     _sheet(book, Formats(book), job, report, year)
     book.close()
 
-
-#: The book's default cell format, which the short cells of the findings' rows use without a
-#: format of their own (a file lists hundreds of rows; a format per cell costs XlsxWriter a
-#: quarter of its time). Printed gridlines draw their borders; the message and the advice wrap.
-_BODY = {"font_name": FONT, "font_size": 10.5, "valign": "top"}
 
 _PROGRESS_HEADERS = ("培育梯度", "目标场次", "实际场次", "场次完成率", "按进度应完成", "进度", "目标企业",
                      "服务企业", "企业完成率", "服务企业户次")

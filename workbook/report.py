@@ -19,7 +19,7 @@ from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Severity
 from tidu.schemas.results import TierProgress
-from tidu.workbook.xl import FONT, Formats, Sheet, atomic_path, wrapped_lines, write_text
+from tidu.workbook.xl import DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
 
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 
@@ -472,10 +472,6 @@ def _completion_chart(book: Any, title: str, first: int, last: int, series: int,
     return chart
 
 
-#: What an unformatted cell of the report looks like (问题清单's rows are written without formats).
-_DEFAULT_CELL = {"font_name": FONT, "font_size": 10.5, "valign": "top"}
-
-
 def write_report(result: Consolidation, path: str | Path, screening: Any = None) -> Path:
     """Write the provincial workbook atomically to ``path``; with ``screening`` (a
     :class:`~tidu.schemas.screening.Screening`) it also holds 梯度储备 and 风险预警."""
@@ -483,7 +479,7 @@ def write_report(result: Consolidation, path: str | Path, screening: Any = None)
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                               "strings_to_numbers": False, "in_memory": True,
-                                              "default_format_properties": _DEFAULT_CELL})
+                                              "default_format_properties": dict(DEFAULT_CELL)})
         book.set_properties({"title": f"{result.plan.plan.year}年企业梯度培育全省汇总", "subject": REPORT_MARKER,
                              "author": "tidu", "company": result.plan.plan.issuer})
         fmts = Formats(book)
