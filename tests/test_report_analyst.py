@@ -115,9 +115,17 @@ def test_issue_list_lists_no_info_row(demo_run):
     severities = [r[0] for r in rows[:end]]
     assert severities == sorted(severities, key=lambda s: s != "错误")  # errors first
     counted = [r for r in rows[end:] if r[0] == "提示"]
-    assert counted and all(isinstance(r[4], int) for r in counted)  # infos as counts per centre and code
+    assert counted and all(isinstance(r[3], int) and r[5] for r in counted)  # infos as counts per centre and code
 
 
 def test_feedback_folder_never_read_as_input(demo_run, tmp_path):
     folder = demo_run["report"].with_name(f"{demo_run['report'].stem}_反馈")
     assert folder.is_dir() and Path(demo_run["submissions"]) not in folder.parents
+
+
+def test_every_column_name_fits_the_column_that_names_it():
+    from tidu.schemas import contract as c
+    from tidu.workbook.xl import COLUMN_NAME_WIDTH, wrapped_lines
+
+    headers = [col.header for sheet in (*c.ENTRY_SHEETS, *c.OPTIONAL_SHEETS) for col in sheet.columns]
+    assert [h for h in headers if wrapped_lines(h, COLUMN_NAME_WIDTH) > 1] == []

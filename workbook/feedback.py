@@ -34,7 +34,7 @@ from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.results import SubmissionReport, TierProgress
-from tidu.workbook.xl import DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
+from tidu.workbook.xl import COLUMN_NAME_WIDTH, DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
 
 SHEET = "退回意见"
 
@@ -218,7 +218,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
                                               "format": fmts.warn})
     ws.autofilter(r + 1, 0, last, len(_FINDING_HEADERS) - 1)
     _infos(s, last + 2, [f for f in report.findings if f.severity is Severity.INFO])
-    s.widths((14, 12, 9, 16, _MESSAGE_WIDTH, _ADVICE_WIDTH, 20, _ROWS_WIDTH, 11, 12))
+    s.widths((14, 12, 9, COLUMN_NAME_WIDTH, _MESSAGE_WIDTH, _ADVICE_WIDTH, 20, _ROWS_WIDTH, 11, 12))
     ws.freeze_panes(r + 2, 0)
     ws.hide_gridlines(0)  # printed too: the borders of the unformatted rows
     ws.set_landscape()

@@ -19,7 +19,7 @@ from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Severity
 from tidu.schemas.results import TierProgress
-from tidu.workbook.xl import DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
+from tidu.workbook.xl import COLUMN_NAME_WIDTH, DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
 
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 
@@ -335,7 +335,9 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
     ws.conditional_format(3, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"警告"', "format": fmts.warn})
     r += 1
     s.text(r, 0, "按单位和代码计数（全部问题，含提示）", fmts.subtitle)
-    s.headers(r + 1, ("严重程度", "报送单位", "代码", "问题", "条数"))
+    # Under the columns of the list above that hold the same (代码, 说明) or fit it (条数 in 行),
+    # so each shows whole in its column's width.
+    s.headers(r + 1, ("严重程度", "报送单位", "", "条数", "", "代码", "", "问题"))
     r += 2
     counted = sorted(((severity, centres.get(file, "") or file, code, n)
                       for file, counts in result.finding_counts.items() for (severity, code), n in counts.items()),
@@ -343,11 +345,11 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
     for severity, centre, code, n in counted:
         s.text(r, 0, Severity(severity).label, fmts.cell_center)
         s.text(r, 1, centre)
-        s.text(r, 2, code)
-        s.text(r, 3, CATALOGUE[code].title if code in CATALOGUE else code)
-        s.number(r, 4, n)
+        s.number(r, 3, n)
+        s.text(r, 5, code)
+        s.text(r, 7, CATALOGUE[code].title if code in CATALOGUE else code)
         r += 1
-    s.widths((8, 26, 12, 6, 16, 20, 20, _MESSAGE_WIDTH, 30, 10))
+    s.widths((8, 26, 12, 6, COLUMN_NAME_WIDTH, 20, 20, _MESSAGE_WIDTH, 30, 10))
     ws.hide_gridlines(0)  # printed too
     ws.freeze_panes(3, 0)
     ws.set_landscape()
