@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress
 from operator import attrgetter
 from typing import NamedTuple
@@ -31,6 +32,9 @@ class SessionKey(NamedTuple):
     file: str  # the file's name (not its folder), so a consolidation's order does not depend on paths
     row: int
     tier: str  # the session's tier
+
+
+_SESSION_KEY = partial(tuple.__new__, SessionKey)  # a SessionKey from a plain tuple, at C speed
 
 
 @dataclass
@@ -64,12 +68,21 @@ class Tally:
         both = {code: {**roster[code], **claims[code]} for code in roster.keys() & claims.keys()}
         roster.update(claims)
         roster.update(both)
-        names = self.names
-        if names:
-            names.update({code: name for code, name in other.names.items() if code not in names})
-        else:
-            names.update(other.names)
+        names, theirs_named = self.names, other.names
+        first = {code: names[code] for code in names.keys() & theirs_named.keys()}  # the first name stays
+        names.update(theirs_named)
+        names.update(first)
         return self
+
+    # A tally travels from each worker to the main process: the sign-ins go as plain tuples (a
+    # named tuple pickles through a Python-level call per key) and become SessionKeys again at C speed.
+    def __getstate__(self) -> dict[str, object]:
+        signed = self.signed
+        return {**self.__dict__, "signed": (list(signed), list(map(tuple, signed.values())))}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        codes, keys = state["signed"]  # type: ignore[misc]
+        self.__dict__.update(state, signed=dict(zip(codes, map(_SESSION_KEY, keys), strict=True)))
 
     def claims(self) -> set[str]:
         """Credit codes this tally claims: on a valid roster, or signed in at a counted session."""
@@ -272,15 +285,18 @@ def _row(tier: str, sessions: int, sessions_target: int | None, enterprises: int
 
 
 def progress(t: Tally, targets: Iterable[Target], plan: Plan, as_of: dt.date,
-             tiers: Mapping[str, str] | None = None, pace: bool = True) -> list[TierProgress]:
+             tiers: Mapping[str, str] | None = None, pace: bool = True, *,
+             served: Mapping[str, int] | None = None) -> list[TierProgress]:
     """Completion, gap and pace per tier, in the order of ``targets`` (the plan's tier order).
 
     ``tiers`` (credit code → tier) is the decision to count enterprises by; by default it is
     decided from this tally alone. ``pace=False`` gives no pace verdict (a centre that shares
-    its unit's targets without a split of its own: the province judges the unit).
+    its unit's targets without a split of its own: the province judges the unit). ``served`` is
+    :func:`served_by_tier` of ``t`` and ``tiers`` when the caller has it already.
     """
-    served = served_by_tier(t, decide_tiers(t, plan) if tiers is None else tiers)
-    return [_row(target.tier, t.sessions[target.tier], target.sessions, served[target.tier],
+    if served is None:
+        served = served_by_tier(t, decide_tiers(t, plan) if tiers is None else tiers)
+    return [_row(target.tier, t.sessions[target.tier], target.sessions, served.get(target.tier, 0),
                  target.enterprises, t.visits[target.tier], as_of, plan.year, pace) for target in targets]
 
 

@@ -7,6 +7,7 @@ rule is pinned at its boundary: the as-of day itself, one day more, equal values
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 import pytest
 from hypothesis import given, settings
@@ -187,6 +188,17 @@ def test_merge_adds_counts_and_keeps_the_earliest_sign_in():
     assert merged.names == {A: "甲公司"}  # the first name seen stays
     assert one.roster == {A: {"甲": MICRO}} and one.signed == {A: late, B: early}  # inputs unchanged
     assert two.merge(one).signed == merged.signed  # order of merging does not matter
+
+
+def test_a_tally_survives_the_trip_between_processes():
+    # the sign-ins travel as plain tuples and must come back as ordered, named SessionKeys
+    t = _tally({A: SessionKey(D1, "a.xlsx", 3, MICRO), B: SessionKey(D2, "b.xlsx", 9, ABOVE)},
+               {A: {"甲": MICRO}}, {A: "甲公司"}, sessions={MICRO: 2}, by_category={("法律服务", MICRO): 2})
+    back = pickle.loads(pickle.dumps(t, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == t
+    assert [type(k) for k in back.signed.values()] == [SessionKey, SessionKey]
+    assert back.signed[B].tier == ABOVE and back.signed[A] < back.signed[B]
+    assert t.signed[A] == SessionKey(D1, "a.xlsx", 3, MICRO)  # the original is untouched
 
 
 def test_merge_of_by_category():
