@@ -32,6 +32,7 @@ from tidu.engine.rollup import (
     progress,
     resolve_as_of,
     roster_tiers,
+    served_by_tier,
     tier_conflicts,
 )
 from tidu.schemas import contract as c
@@ -462,6 +463,7 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
     tiers = decide_tiers(province, the_plan, top)
     units = {u.name: progress(by_unit.get(u.name, Tally()), the_plan.targets(u.name), the_plan, day, tiers)
              for u in the_plan.annex3.units}
+    served = served_by_tier(province, tiers)  # the province's row and the provincial centre's
     centres_used = {o.meta.centre for o in used if o.meta}
     registry = the_plan.registry
     listed = {**top, **{code: registry[code] for code in top.keys() & registry.keys()}}  # the registry wins
@@ -472,12 +474,12 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
         plan=plan, as_of=day, files=files,
         missing=[name for name in the_plan.centre_names() if name not in centres_used],
         units=units,
-        province=progress(province, the_plan.province_targets(), the_plan, day, tiers),
+        province=progress(province, the_plan.province_targets(), the_plan, day, tiers, served=served),
         by_category=by_category, duplicates=_duplicates(fold.shared, _by_centre(used), the_plan),
         findings=findings + _conflicts(province, the_plan),
         # 协同省中心: the provincial centre's targets are the province's and are met together with
         # the units, so its row shows the province's figures; its own work is provincial_own.
-        provincial_centre=progress(province, the_plan.targets(None), the_plan, day, tiers),
+        provincial_centre=progress(province, the_plan.targets(None), the_plan, day, tiers, served=served),
         provincial_own=None if provincial is None else progress(
             provincial, the_plan.targets(None), the_plan, day, tiers, pace=False),
         reports={o.file: o.report for o in used},
