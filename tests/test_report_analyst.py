@@ -77,6 +77,30 @@ def test_one_feedback_file_per_used_centre(demo_run):
         assert _expand("、".join([r[7], *more])) == wanted - {None, 0}
 
 
+def test_feedback_rows_are_as_tall_as_their_wrapped_text(demo_run):
+    # LibreOffice and WPS do not size rows on load: each row must be given the height its text needs
+    from tidu.workbook.xl import wrapped_lines
+
+    folder = demo_run["report"].with_name(f"{demo_run['report'].stem}_反馈")
+    for path in sorted(folder.glob("*_退回意见.xlsx")):
+        ws = openpyxl.load_workbook(path)["退回意见"]
+        height = _row_height(ws)
+        rows = list(ws.iter_rows(values_only=True))
+        header = next(i for i, r in enumerate(rows) if r[0] == "严重程度") + 1  # 1-based row numbers
+        assert [height(r) for r in (1, header)] == [15, 15]  # the title and the headers: one line
+        for r, row in enumerate(rows[header:], start=header + 1):
+            if not row[0]:
+                break
+            need = max(wrapped_lines(row[4], 44), wrapped_lines(row[5], 36))
+            assert need * 15 <= height(r) <= max(need, 2) * 15, (path.name, r)
+
+
+def _row_height(ws):
+    """Row number (1-based) → its height in points, the sheet's default where none is set."""
+    default = ws.sheet_format.defaultRowHeight
+    return lambda r: default if ws.row_dimensions[r].height is None else ws.row_dimensions[r].height
+
+
 def _expand(text: str | None) -> set[int]:
     rows: set[int] = set()
     for part in (text or "").split("、"):

@@ -171,11 +171,13 @@ _FINDING_HEADERS = ("严重程度", "工作表", "行", "列", "问题", "怎么
 def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: SubmissionReport, year: int) -> None:
     s = Sheet(book, SHEET, fmts)
     ws, text = s.ws, s.text
+    # Nearly every finding row wraps to two lines: that is the sheet's default row height, and only
+    # the other rows are sized one by one (a set_row on every row is a twentieth of the file's cost).
+    ws.set_default_row(_TWO_LINES)
     text(0, 0, f"{job.centre} {year}年企业梯度培育台账 退回意见", fmts.subtitle)
     counts = Counter(f.severity.value for f in report.findings)
     ws.merge_range(1, 0, 1, 7, None)
     text(1, 0, ws_note(job, report, counts), fmts.wrap)
-    ws.set_row(1, 48)
     r = 3
     if report.progress:
         text(r, 0, "一、本单位完成情况（系统核算）", fmts.subtitle)
@@ -196,6 +198,8 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     text(r, 0, "三、错误和警告（逐条，按工作表和行）", fmts.subtitle)
     s.headers(r + 1, _FINDING_HEADERS)
     first = r + 2
+    for i in range(first):  # the title, the note, the figures and the headers
+        ws.set_row(i, 48 if i == 1 else _ONE_LINE)
     put, put_number, wrap = ws.write_string, ws.write_number, fmts.wrap
     for i, f in enumerate(listed, start=first):
         # Labels, sheet and column names, codes and advice are tidu's own text; only the value
@@ -209,8 +213,8 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
         put(i, 5, _advice(f.code), wrap)
         put(i, 6, f.code)
         lines = max(wrapped_lines(f.message, _MESSAGE_WIDTH), _advice_lines(f.code))
-        if lines > 1:
-            ws.set_row(i, min(409, 15 * lines))
+        if lines != 2:
+            ws.set_row(i, min(409, _ONE_LINE * lines))
     last = max(first + len(listed) - 1, first)
     ws.conditional_format(first, 0, last, 0, {"type": "cell", "criteria": "==", "value": '"错误"',
                                               "format": fmts.bad})
@@ -229,6 +233,8 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
 
 #: the 问题 (提示), 怎么改 and 所在行 columns, in character widths
 _MESSAGE_WIDTH, _ADVICE_WIDTH, _ROWS_WIDTH = 44, 36, 44
+#: row heights in points: one line of text, and two (the sheet's default)
+_ONE_LINE, _TWO_LINES = 15, 30
 
 
 @cache
@@ -243,6 +249,8 @@ MAX_ROWS_TEXT = 30_000  # a cell holds 32,767 characters
 
 def _infos(s: Sheet, r: int, infos: list[Finding]) -> None:
     """四、提示: one line per problem (code, sheet, column) with how many and on which rows."""
+    for i in range(r - 1, r + 2):  # a blank row, the title, the headers (or 无)
+        s.ws.set_row(i, _ONE_LINE)
     s.text(r, 0, "四、提示（不影响统计，按问题汇总，列出所在行）", s.fmts.subtitle)
     if not infos:
         s.text(r + 1, 0, "无")
@@ -263,7 +271,7 @@ def _infos(s: Sheet, r: int, infos: list[Finding]) -> None:
                 s.text(i, 4, "（续）")
             s.text(i, 6, code)
             s.text(i, 7, part, s.fmts.wrap)
-            s.ws.set_row(i, 15 * max(2, 1 + len(part) // _ROWS_PER_LINE))
+            s.ws.set_row(i, _ONE_LINE * max(2, 1 + len(part) // _ROWS_PER_LINE))
             i += 1
 
 
