@@ -88,7 +88,15 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as fh:
+    """The file's data, parsed once per process and version of the file (the shipped plan is read
+    for its id and year, then loaded): shared, so callers only read it."""
+    st = path.stat()
+    return _parsed_yaml(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    with open(path, encoding="utf-8") as fh:
         return yaml.load(fh, Loader=_SAFE_LOADER)
 
 
