@@ -298,6 +298,7 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
     listed = sorted((f for f in result.findings if f.severity is not Severity.INFO),
                     key=lambda f: (f.severity is not Severity.ERROR, centres.get(f.file or "", "") or "~",
                                    f.file or "", _SHEET_ORDER.get(f.sheet or "", 99), f.row or 0))
+    names = {file: Path(file).name for file in {f.file or "" for f in listed}}  # once a file, not a row
     total_listable = sum(n for counts in result.finding_counts.values()
                          for (severity, _), n in counts.items() if severity != "info")
     headers = ("严重程度", "报送单位", "工作表", "行", "列", "代码", "填写值", "说明", "文件", "文件状态")
@@ -324,7 +325,7 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
         put(r, 5, f.code)
         write_text(ws, r, 6, f.value, fmts=fmts)
         write_text(ws, r, 7, f.message, wrap, fmts)
-        write_text(ws, r, 8, Path(f.file or "").name, fmts=fmts)
+        write_text(ws, r, 8, names[f.file or ""], fmts=fmts)
         put(r, 9, statuses.get(f.file or "", ""))
         if (lines := wrapped_lines(f.message, _MESSAGE_WIDTH)) > 1:
             ws.set_row(r, min(409, 15 * lines))
@@ -342,12 +343,13 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
     counted = sorted(((severity, centres.get(file, "") or file, code, n)
                       for file, counts in result.finding_counts.items() for (severity, code), n in counts.items()),
                      key=lambda t: (_SEVERITY_ORDER.get(t[0], 9), t[1], -t[3], t[2]))
-    for severity, centre, code, n in counted:
-        s.text(r, 0, Severity(severity).label, fmts.cell_center)
-        s.text(r, 1, centre)
-        s.number(r, 3, n)
-        s.text(r, 5, code)
-        s.text(r, 7, CATALOGUE[code].title if code in CATALOGUE else code)
+    labels = {severity.value: severity.label for severity in Severity}
+    for severity, centre, code, n in counted:  # unformatted, as the list above
+        put(r, 0, labels[severity])
+        write_text(ws, r, 1, centre, fmts=fmts)
+        put_number(r, 3, n)
+        put(r, 5, code)
+        put(r, 7, CATALOGUE[code].title if code in CATALOGUE else code)
         r += 1
     s.widths((8, 26, 12, 6, COLUMN_NAME_WIDTH, 20, 20, _MESSAGE_WIDTH, 30, 10))
     ws.hide_gridlines(0)  # printed too
