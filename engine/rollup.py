@@ -103,24 +103,28 @@ def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of
     claimer = claimer or submission.meta.centre or submission.file
     file_name = submission.file.replace("\\", "/").rsplit("/", 1)[-1]
     result = Tally()
-    tiers = plan.tier_set
+    # Each tier as the plan's own string, not the row's copy of it: a province's tally holds five
+    # strings instead of one per row, and pickles them once (it travels between processes).
+    tier_of = {tier: tier for tier in plan.tier_set}
     if c.ROSTER.name not in unusable:
         voided = _rows_of(bad, c.ROSTER.name)
         roster, names = result.roster, result.names
         for e in submission.enterprises:
-            if e.row in voided or not e.uscc or e.tier not in tiers:
+            tier = tier_of.get(e.tier)  # type: ignore[arg-type]  # None is never a tier
+            if tier is None or e.row in voided or not e.uscc:
                 continue
-            roster[e.uscc] = {claimer: e.tier}
+            roster[e.uscc] = {claimer: tier}
             if e.name and e.uscc not in names:
                 names[e.uscc] = e.name
     if c.ACTIVITY.name in unusable:
         return result
     counted: dict[str, SessionKey] = {}  # activity id → where its counted row is
     for a, category in counted_activities(submission, plan, bad, as_of):
-        counted[a.id] = SessionKey(a.date, file_name, a.row, a.tier)
-        result.sessions[a.tier] += 1
-        result.by_category[(category, a.tier)] += 1
-        result.visits[a.tier] += a.enterprises or 0
+        tier = tier_of[a.tier]  # type: ignore[index]  # counted: a known tier
+        counted[a.id] = SessionKey(a.date, file_name, a.row, tier)
+        result.sessions[tier] += 1
+        result.by_category[(category, tier)] += 1
+        result.visits[tier] += a.enterprises or 0
     if c.SIGNIN.name in unusable:
         return result
     voided = _rows_of(bad, c.SIGNIN.name)
