@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -43,7 +42,9 @@ class Tally:
     by_category: Counter[tuple[str, str]] = field(default_factory=Counter)  # (category, tier) → sessions
     visits: Counter[str] = field(default_factory=Counter)  # tier → declared 服务企业数 summed (户次)
     signed: dict[str, SessionKey] = field(default_factory=dict)  # credit code → earliest counted sign-in
-    roster: dict[str, dict[str, str]] = field(default_factory=dict)  # credit code → {claimer: roster tier}
+    #: claimer → {credit code → its tier on that claimer's valid roster}: one dict a centre, so a
+    #: province holds 46 of them, not one a code, and a file's tally travels as one
+    roster: dict[str, dict[str, str]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # credit code → an enterprise name seen for it
 
     def merge(self, other: Tally) -> Tally:
@@ -54,7 +55,7 @@ class Tally:
         """Add ``other`` into this tally (in place, so folding many tallies stays linear).
 
         ``other`` is never changed, and nothing of it is changed later through this tally: a
-        roster entry taken over as is gets replaced, not updated, when another claim joins it.
+        claimer's roster is copied when taken over, and only the copy is updated.
         """
         self.sessions.update(other.sessions)
         self.by_category.update(other.by_category)
@@ -64,10 +65,12 @@ class Tally:
         earlier = {code: signed[code] for code in signed.keys() & theirs.keys() if signed[code] < theirs[code]}
         signed.update(theirs)
         signed.update(earlier)
-        roster, claims = self.roster, other.roster
-        both = {code: {**roster[code], **claims[code]} for code in roster.keys() & claims.keys()}
-        roster.update(claims)
-        roster.update(both)
+        roster = self.roster
+        for claimer, codes in other.roster.items():
+            if claimer in roster:
+                roster[claimer].update(codes)
+            else:
+                roster[claimer] = dict(codes)
         names, theirs_named = self.names, other.names
         first = {code: names[code] for code in names.keys() & theirs_named.keys()}  # the first name stays
         names.update(theirs_named)
@@ -86,7 +89,7 @@ class Tally:
 
     def claims(self) -> set[str]:
         """Credit codes this tally claims: on a valid roster, or signed in at a counted session."""
-        return set(self.roster).union(self.signed)
+        return set(self.signed).union(*self.roster.values())
 
 
 def invalid_rows(findings: Iterable[Finding]) -> set[tuple[str, int]]:
@@ -108,14 +111,17 @@ def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of
     tier_of = {tier: tier for tier in plan.tier_set}
     if c.ROSTER.name not in unusable:
         voided = _rows_of(bad, c.ROSTER.name)
-        roster, names = result.roster, result.names
+        roster: dict[str, str] = {}
+        names = result.names
         for e in submission.enterprises:
             tier = tier_of.get(e.tier)  # type: ignore[arg-type]  # None is never a tier
             if tier is None or e.row in voided or not e.uscc:
                 continue
-            roster[e.uscc] = {claimer: tier}
+            roster[e.uscc] = tier
             if e.name and e.uscc not in names:
                 names[e.uscc] = e.name
+        if roster:
+            result.roster[claimer] = roster
     if c.ACTIVITY.name in unusable:
         return result
     counted: dict[str, SessionKey] = {}  # activity id → where its counted row is
@@ -171,9 +177,9 @@ def decide_tier(code: str, t: Tally, plan: Plan) -> TierSource | None:
     registered = plan.registry.get(code)
     if registered is not None and registered in plan.tier_set:
         return TierSource(registered, "registry")
-    claims = t.roster.get(code)
+    claims = [codes[code] for codes in t.roster.values() if code in codes]
     if claims:
-        return TierSource(highest_tier(claims.values(), plan), "roster")
+        return TierSource(highest_tier(claims, plan), "roster")
     key = t.signed.get(code)
     return TierSource(key.tier, "session") if key is not None else None
 
@@ -185,17 +191,25 @@ def highest_tier(tiers: Collection[str], plan: Plan) -> str:
 
 def roster_tiers(t: Tally, plan: Plan) -> dict[str, str]:
     """Credit code → the highest tier its valid roster rows give it, for every code on a roster."""
-    roster = t.roster
-    # Most codes have one claimer, whose tier is the least (and only) value: every step below is
-    # a C-level map over the dict; then the few codes with several claimers get the highest.
-    top = dict(zip(roster, map(min, map(dict.values, roster.values())), strict=True))
-    top.update({code: highest_tier(roster[code].values(), plan) for code in _claimed_twice(roster)})
+    top: dict[str, str] = {}
+    # A claimer's whole roster at a time (C-level steps); only codes another claimer has already
+    # given a tier are compared.
+    for codes in t.roster.values():
+        higher = {code: highest_tier((top[code], codes[code]), plan) for code in codes.keys() & top.keys()}
+        top.update(codes)
+        top.update(higher)
     return top
 
 
-def _claimed_twice(roster: Mapping[str, dict[str, str]]) -> Iterator[str]:
-    """Codes on more than one claimer's roster (a C-level filter over all of them)."""
-    return compress(roster, map((1).__lt__, map(len, roster.values())))
+def _claims_of_shared(roster: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Credit code → {claimer: tier}, for the codes on more than one claimer's roster."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for codes in roster.values():
+        shared.update(seen.intersection(codes))
+        seen.update(codes)
+    return {code: {claimer: codes[code] for claimer, codes in roster.items() if code in codes}
+            for code in shared}
 
 
 def decide_tiers(t: Tally, plan: Plan, top: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -219,10 +233,9 @@ _SESSION_TIER = attrgetter("tier")
 
 def tier_conflicts(t: Tally, plan: Plan) -> dict[str, dict[str, str]]:
     """Credit codes whose valid roster rows disagree on the tier: code → {claimer: tier}."""
-    roster = t.roster
-    return {code: roster[code] for code in sorted(code for code in _claimed_twice(roster)
-                                                  if len(set(roster[code].values())) > 1
-                                                  and code not in plan.registry)}
+    shared = _claims_of_shared(t.roster)
+    return {code: shared[code] for code in sorted(shared)
+            if len(set(shared[code].values())) > 1 and code not in plan.registry}
 
 
 def served_by_tier(t: Tally, tiers: Mapping[str, str]) -> Counter[str]:

@@ -100,7 +100,7 @@ def test_tally_by_category_uses_canonical_labels(plan):
 
 def test_tally_roster_claims_valid_rows_with_known_tiers(plan):
     t = tally(SUB, plan, [], D3)
-    assert t.roster == {A: {"甲中心": ABOVE}, B: {"甲中心": MICRO}}
+    assert t.roster == {"甲中心": {A: ABOVE, B: MICRO}}
     assert t.names == {A: "甲", B: "乙", C: "丙公司"}
     assert t.claims() == {A, B, C}
 
@@ -122,7 +122,7 @@ def test_rows_with_errors_do_not_count(plan):
     t = tally(SUB, plan, bad, dt.date(2021, 12, 31))
     assert dict(t.sessions) == {ABOVE: 1, NAT: 1}
     assert set(t.signed) == {C}  # A's sign-in row is bad; B's session (H2) is bad
-    assert set(t.roster) == {B}
+    assert _roster_codes(t) == {B}
 
 
 def test_invalid_rows_keeps_errors_below_the_header_only():
@@ -142,7 +142,7 @@ def test_invalid_rows_keeps_errors_below_the_header_only():
 def test_unusable_sheets_count_nothing(plan, unusable, sessions, signed, roster):
     sub = _sub(SUB.enterprises, SUB.activities, SUB.participants, unusable)
     t = tally(sub, plan, [], dt.date(2021, 12, 31))
-    assert (dict(t.sessions), set(t.signed), set(t.roster)) == (sessions, signed, roster)
+    assert (dict(t.sessions), set(t.signed), _roster_codes(t)) == (sessions, signed, roster)
 
 
 def test_a_bare_file_name_and_sessions_after_rows_that_do_not_count(plan):
@@ -166,8 +166,21 @@ def test_earliest_sign_in_is_kept_within_a_file(plan):
 # --- merge, tier decision, conflicts ----------------------------------------------------------
 
 
+def _roster_codes(t: Tally) -> set[str]:
+    return set().union(*t.roster.values())
+
+
+def _by_claimer(by_code: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """A roster written code → {claimer: tier}, as Tally holds it: claimer → {code: tier}."""
+    out: dict[str, dict[str, str]] = {}
+    for code, claims in by_code.items():
+        for claimer, tier in claims.items():
+            out.setdefault(claimer, {})[code] = tier
+    return out
+
+
 def _tally(signed=None, roster=None, names=None, **counters) -> Tally:
-    t = Tally(signed=signed or {}, roster=roster or {}, names=names or {})
+    t = Tally(signed=signed or {}, roster=_by_claimer(roster or {}), names=names or {})
     for key, values in counters.items():
         getattr(t, key).update(values)
     return t
@@ -184,9 +197,9 @@ def test_merge_adds_counts_and_keeps_the_earliest_sign_in():
     assert dict(merged.visits) == {MICRO: 5, ABOVE: 1}  # added, not the larger of the two
     # B: same date, files "a" before "b" → the one from a.xlsx, whatever its row
     assert merged.signed == {A: early, B: same_day, C: late}
-    assert merged.roster == {A: {"甲": MICRO, "乙": ABOVE}, C: {"乙": GROWTH}}
+    assert merged.roster == _by_claimer({A: {"甲": MICRO, "乙": ABOVE}, C: {"乙": GROWTH}})
     assert merged.names == {A: "甲公司"}  # the first name seen stays
-    assert one.roster == {A: {"甲": MICRO}} and one.signed == {A: late, B: early}  # inputs unchanged
+    assert one.roster == {"甲": {A: MICRO}} and one.signed == {A: late, B: early}  # inputs unchanged
     assert two.merge(one).signed == merged.signed  # order of merging does not matter
 
 
@@ -385,7 +398,8 @@ def test_decide_tiers_is_decide_tier_for_everyone(data):
         t.signed[code] = SessionKey(dt.date(2021, 1, 1), "f.xlsx", 2, data.draw(st.sampled_from(tiers)))
     for code in data.draw(st.lists(st.sampled_from(codes), unique=True)):
         claimers = data.draw(st.lists(st.sampled_from(["甲", "乙", "丙"]), min_size=1, unique=True))
-        t.roster[code] = {c: data.draw(st.sampled_from(tiers)) for c in claimers}
+        for claimer in claimers:
+            t.roster.setdefault(claimer, {})[code] = data.draw(st.sampled_from(tiers))
     registry = {code: data.draw(st.sampled_from([*tiers, "未知梯度"]))
                 for code in data.draw(st.lists(st.sampled_from(codes), unique=True))}
     plan = plan.model_copy(update={"registry": registry})
@@ -409,7 +423,7 @@ def test_highest_tier_is_the_top_of_the_pyramid(tiers, highest):
 def test_two_roster_claims_take_the_higher_tier():
     from tidu.engine.plan import load_plan
 
-    t = Tally(roster={A: {"甲": MICRO, "乙": ABOVE}})
+    t = Tally(roster={"甲": {A: MICRO}, "乙": {A: ABOVE}})
     t.signed[A] = SessionKey(D1, "f.xlsx", 2, GROWTH)
     assert decide_tier(A, t, load_plan().plan) == (ABOVE, "roster")
     assert decide_tiers(t, load_plan().plan) == {A: ABOVE}
