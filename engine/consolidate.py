@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tidu.engine.check import check_read
-from tidu.engine.folder import display_name, walk
+from tidu.engine.folder import Entry, display_name, walk
 from tidu.engine.isolation import Crashed, paused_gc, run_isolated
 from tidu.engine.plan import load_plan
 from tidu.engine.reader import read_submission
@@ -274,7 +274,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     now = now or dt.datetime.now()
     entries = walk(directory, frozenset(os.path.abspath(p) for p in exclude))
     statuses: dict[str, FileStatus] = {}
-    to_read: list[str] = []
+    readable: list[Entry] = []
     for entry in entries:
         reason = entry.skip or _skip_reason(entry.path)
         if reason:
@@ -282,7 +282,8 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             if on_file:
                 on_file(entry.path)
         else:
-            to_read.append(entry.path)
+            readable.append(entry)
+    to_read = [entry.path for entry in readable]
     worker = partial(read_one, plan=plan, as_of=day, detail=detail, now=now, after_read=after_read)
     fold, refold = _Fold(the_plan), False  # added up as versions arrive; again at the end if one was replaced
     staged: dict[str, str] = {}  # shown name → what after_read wrote
@@ -291,7 +292,7 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
     counts: dict[str, dict[tuple[str, str], int]] = {}  # likewise, complete counts by file
     notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
-    for path, outcome in run_isolated(worker, _largest_first(to_read), workers):
+    for path, outcome in run_isolated(worker, _largest_first(readable), workers):
         shown = display_name(path)
         if on_file:
             on_file(path)
@@ -355,16 +356,10 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     return result
 
 
-def _largest_first(paths: list[str]) -> list[str]:
+def _largest_first(entries: list[Entry]) -> list[str]:
     """The files in the order to hand them to the workers: the largest first, so the last ones
     are small and no worker waits long for the other at the end."""
-    def size(path: str) -> int:
-        try:
-            return os.stat(path).st_size
-        except OSError:
-            return 0
-
-    return sorted(paths, key=size, reverse=True)
+    return [entry.path for entry in sorted(entries, key=attrgetter("size"), reverse=True)]
 
 
 def _settle(versions: list[tuple[_Version, FileOutcome, str]]) -> list[tuple[_Version, FileOutcome, str]]:

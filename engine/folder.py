@@ -22,6 +22,7 @@ class Entry:
 
     path: str  # the real path, usable with open() (may hold surrogate escapes)
     skip: str | None = None
+    size: int = 0  # bytes, of a file to read (as the walk found it)
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
@@ -61,7 +62,8 @@ def walk(root: str | Path, exclude: frozenset[str] = frozenset()) -> list[Entry]
                 else:
                     stack.append((path, depth + 1))
                 continue
-            found.append(Entry(path, reason))
+            # the stat _skip_reason took is cached in the DirEntry: the size costs no second call
+            found.append(Entry(path, reason, 0 if reason else child.stat(follow_symlinks=False).st_size))
     return sorted(found, key=lambda e: os.fsencode(e.path))
 
 

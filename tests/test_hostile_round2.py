@@ -388,6 +388,10 @@ def test_walk_never_follows_a_link_and_bounds_depth(odd_folder):
     read = [e.path for e in entries if e.skip is None]
     assert all(not os.path.islink(p) for p in read)
     assert all(p.count("/d/") < 40 for p in read)
+    # a file to read carries its size (the largest are handed out first); a link is never sized
+    assert [e.size for e in entries if e.skip is None] == [os.path.getsize(p) for p in read]
+    assert all(e.size > 0 for e in entries if e.skip is None)
+    assert {e.size for e in entries if e.skip is not None} == {0}
 
 
 def test_a_file_vanishing_mid_run_becomes_a_rejected_entry(tmp_path, plan_report):
