@@ -471,7 +471,7 @@ def _assemble(plan: LoadedPlan, day: dt.date, files: list[FileStatus], used: lis
         units=units,
         province=progress(province, the_plan.province_targets(), the_plan, day, tiers, served=served),
         by_category=by_category, duplicates=_duplicates(fold.shared, _by_centre(used), the_plan),
-        findings=findings + _conflicts(province, the_plan),
+        findings=findings + _conflicts(province, the_plan, fold.shared),
         # 协同省中心: the provincial centre's targets are the province's and are met together with
         # the units, so its row shows the province's figures; its own work is provincial_own.
         provincial_centre=progress(province, the_plan.targets(None), the_plan, day, tiers, served=served),
@@ -502,10 +502,11 @@ def _duplicates(shared: dict[str, set[str]], used: list[FileOutcome], plan: Plan
     return sorted(rows, key=lambda d: (d["kind"] != ClaimKind.CROSS_UNIT.value, d["uscc"]))
 
 
-def _conflicts(province: Tally, plan: Plan) -> list[Finding]:
-    """A tier-conflict warning per enterprise whose centres' rosters disagree, naming the centres."""
+def _conflicts(province: Tally, plan: Plan, shared: dict[str, set[str]]) -> list[Finding]:
+    """A tier-conflict warning per enterprise whose centres' rosters disagree, naming the centres
+    (looked for among the enterprises ``shared`` by several centres)."""
     out = []
-    for code, claims in tier_conflicts(province, plan).items():
+    for code, claims in tier_conflicts(province, plan, shared).items():
         detail = "；".join(f"{centre}：{tier}" for centre, tier in sorted(claims.items()))
         chosen = highest_tier(claims.values(), plan)
         out.append(finding("tier-conflict", sheet=c.ROSTER.name, column=c.ROSTER.column("tier").header,
