@@ -201,19 +201,14 @@ def roster_tiers(t: Tally, plan: Plan) -> dict[str, str]:
     return top
 
 
-def _claims_of_shared(roster: Mapping[str, dict[str, str]],
-                      among: Collection[str] | None = None) -> dict[str, dict[str, str]]:
-    """Credit code → {claimer: tier}, for the codes on more than one claimer's roster (looked for
-    only ``among`` these codes when given)."""
-    if among is None:
-        seen: set[str] = set()
-        shared: set[str] = set()
-        for codes in roster.values():
-            shared.update(seen.intersection(codes))
-            seen.update(codes)
-        among = shared
-    claims = {code: {claimer: codes[code] for claimer, codes in roster.items() if code in codes} for code in among}
-    return {code: by for code, by in claims.items() if len(by) > 1}
+def _on_several_rosters(roster: Mapping[str, dict[str, str]]) -> set[str]:
+    """Credit codes on more than one claimer's roster."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for codes in roster.values():
+        shared.update(seen.intersection(codes))
+        seen.update(codes)
+    return shared
 
 
 def decide_tiers(t: Tally, plan: Plan, top: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -241,9 +236,11 @@ def tier_conflicts(t: Tally, plan: Plan, among: Collection[str] | None = None) -
     ``among``: the codes more than one claimer claims, when the caller knows them already (a
     consolidation does, as the files arrive): only those are looked at.
     """
-    shared = _claims_of_shared(t.roster, among)
-    return {code: shared[code] for code in sorted(shared)
-            if len(set(shared[code].values())) > 1 and code not in plan.registry}
+    roster = t.roster
+    claims = {code: {claimer: codes[code] for claimer, codes in roster.items() if code in codes}
+              for code in (_on_several_rosters(roster) if among is None else among)}
+    return {code: claims[code] for code in sorted(claims)
+            if len(set(claims[code].values())) > 1 and code not in plan.registry}
 
 
 def served_by_tier(t: Tally, tiers: Mapping[str, str]) -> Counter[str]:

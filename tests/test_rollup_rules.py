@@ -246,8 +246,9 @@ def test_tier_conflicts_name_the_claimers(plan):
     assert tier_conflicts(t, plan) == {A: {"甲": MICRO, "乙": ABOVE}}
     confirmed = plan.model_copy(update={"registry": {A: ABOVE}})
     assert tier_conflicts(t, confirmed) == {}  # the registry decides: no conflict to report
-    # told which codes several claimers claim (C only signs in elsewhere), the answer is the same
-    assert tier_conflicts(t, plan, among={A, B, C}) == {A: {"甲": MICRO, "乙": ABOVE}}
+    # told which codes several claimers claim (C, and an enterprise on no roster, only sign in
+    # elsewhere), the answer is the same
+    assert tier_conflicts(t, plan, among={A, B, C, "只签到的企业"}) == {A: {"甲": MICRO, "乙": ABOVE}}
     assert tier_conflicts(t, plan, among={B, C}) == {}  # and only those are looked at
 
 
