@@ -198,7 +198,7 @@ def _sheet(book: xlsxwriter.Workbook, fmts: Formats, job: FeedbackJob, report: S
     text(r, 0, "三、错误和警告（逐条，按工作表和行）", fmts.subtitle)
     s.headers(r + 1, _FINDING_HEADERS)
     first = r + 2
-    for i in range(first):  # the title, the note, the figures and the headers
+    for i in range(first if listed else first + 1):  # title, note, figures, headers (and the empty list)
         ws.set_row(i, 48 if i == 1 else _ONE_LINE)
     put, put_number, wrap = ws.write_string, ws.write_number, fmts.wrap
     for i, f in enumerate(listed, start=first):
