@@ -89,9 +89,9 @@ def _print_plan_findings(args: argparse.Namespace, report: Any) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     import time
 
+    from tidu.engine.cli.progress import progress_bar
     from tidu.engine.plan import load_plan
     from tidu.workbook.builder import UnknownCentreError, build_all, build_workbook, workbook_filename
-    from tqdm import tqdm
 
     loaded = load_plan(args.plan)
     plan = loaded.plan
@@ -99,7 +99,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.all:
         names = plan.centre_names()
-        with tqdm(total=len(names), desc="生成台账", unit="个", disable=not sys.stderr.isatty()) as bar:
+        with progress_bar(total=len(names), desc="生成台账", unit="个") as bar:
             paths = build_all(out, loaded, progress=lambda _: bar.update())
     else:
         try:
@@ -184,11 +184,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     with paused_gc():  # the engine's modules and the plan make some 100,000 objects and no garbage
         from tidu.engine.cli.consolidation import run_consolidation
         from tidu.engine.cli.outputs import OutputError, check_outputs
+        from tidu.engine.cli.progress import progress_bar
         from tidu.engine.folder import walk
         from tidu.engine.plan import load_plan
         from tidu.engine.rollup import resolve_as_of
         from tidu.workbook.feedback import feedback_folder
-        from tqdm import tqdm
 
         directory, output = Path(args.directory), Path(args.output)
         json_path = Path(args.json) if args.json else None
@@ -207,7 +207,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     except OutputError as exc:
         raise UsageError(str(exc)) from None
     steps = len(entries) * (1 if args.no_feedback else 2)
-    with tqdm(total=steps, desc="汇总台账", unit="个", disable=not sys.stderr.isatty()) as bar:
+    with progress_bar(total=steps, desc="汇总台账", unit="个") as bar:
         done = run_consolidation(directory, output, plan, as_of, json_path, feedback=not args.no_feedback,
                                  screen=args.screen, on_step=lambda _: bar.update())
     _print_consolidation(done.result, output)
@@ -220,12 +220,12 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from tidu.engine.cli.demo import run_demo
+    from tidu.engine.cli.progress import progress_bar
     from tidu.engine.plan import load_plan
-    from tqdm import tqdm
 
     out = Path(args.output)
     print(f"生成示例：{out.resolve()}（全部报送单位的台账、示例数据、全省汇总）")
-    with tqdm(desc="生成并汇总", unit="步", disable=not sys.stderr.isatty()) as bar:
+    with progress_bar(desc="生成并汇总", unit="步") as bar:
         result = run_demo(out, _as_of(args.as_of), plan=load_plan(args.plan), on_step=lambda _: bar.update())
     print(f"示例报送台账：{result.submissions}")
     _print_consolidation(result.consolidation, result.report)

@@ -33,13 +33,13 @@ def _need_subcommand(parser: argparse.ArgumentParser) -> int:
 def cmd_year_end(args: argparse.Namespace) -> int:
     """Consolidate DIR, draft the reports, convert them to PDF in one LibreOffice run."""
     from tidu.engine.cli.main import EXIT_OK, EXIT_USAGE, UsageError, _as_of
+    from tidu.engine.cli.progress import progress_bar
     from tidu.engine.consolidate import consolidate
     from tidu.engine.plan import load_plan
     from tidu.engine.rollup import resolve_as_of
     from tidu.engine.yearend import used_centres, year_figures
     from tidu.workbook.yearend import PdfError, to_pdf, write_reports
     from tidu.workbook.yearend.fonts import chart_family
-    from tqdm import tqdm
 
     directory, out = Path(args.directory), Path(args.output)
     if not directory.is_dir():
@@ -65,7 +65,7 @@ def cmd_year_end(args: argparse.Namespace) -> int:
         print("提示：文件夹中没有被采用的报送台账，只生成全省报告（实际数均为 0，未报送单位全部列出）。",
               file=sys.stderr)
     # Screening results (tidu screen, §11) go in through write_reports(screening=…) once available.
-    with tqdm(total=len(figures), desc="生成报告", unit="份", disable=not sys.stderr.isatty()) as bar:
+    with progress_bar(total=len(figures), desc="生成报告", unit="份") as bar:
         paths = write_reports(figures, plan, out, progress=lambda _: bar.update())
     print(f"已生成 {len(paths)} 份专题报告（Word）到 {out}（截至 {result.as_of}）")
     if not args.no_pdf:
