@@ -45,14 +45,17 @@ class Tally:
     #: claimer → {credit code → its tier on that claimer's valid roster}: one dict a centre, so a
     #: province holds 46 of them, not one a code, and a file's tally travels as one
     roster: dict[str, dict[str, str]] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)  # credit code → an enterprise name seen for it
+    #: credit code → the name this file's rows first give it. A file's own: adding tallies up
+    #: leaves names out (重复企业 looks them up file by file, for the few codes several centres claim).
+    names: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: Tally) -> Tally:
         """The sum of two tallies: counts add, each enterprise keeps its earliest sign-in."""
         return Tally().absorb(self).absorb(other)
 
     def absorb(self, other: Tally) -> Tally:
-        """Add ``other`` into this tally (in place, so folding many tallies stays linear).
+        """Add ``other`` into this tally (in place, so folding many tallies stays linear); its
+        names stay its own.
 
         ``other`` is never changed, and nothing of it is changed later through this tally: a
         claimer's roster is copied when taken over, and only the copy is updated.
@@ -71,25 +74,42 @@ class Tally:
                 roster[claimer].update(codes)
             else:
                 roster[claimer] = dict(codes)
-        names, theirs_named = self.names, other.names
-        first = {code: names[code] for code in names.keys() & theirs_named.keys()}  # the first name stays
-        names.update(theirs_named)
-        names.update(first)
         return self
 
     # A tally travels from each worker to the main process: the sign-ins go as plain tuples (a
-    # named tuple pickles through a Python-level call per key) and become SessionKeys again at C speed.
+    # named tuple pickles through a Python-level call per key) and become SessionKeys again at C
+    # speed; the names (a thousand a file, rarely looked up) go as two texts, split at C speed.
     def __getstate__(self) -> dict[str, object]:
         signed = self.signed
-        return {**self.__dict__, "signed": (list(signed), list(map(tuple, signed.values())))}
+        return {**self.__dict__, "signed": (list(signed), list(map(tuple, signed.values()))),
+                "names": _packed(self.names)}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         codes, keys = state["signed"]  # type: ignore[misc]
-        self.__dict__.update(state, signed=dict(zip(codes, map(_SESSION_KEY, keys), strict=True)))
+        self.__dict__.update(state, signed=dict(zip(codes, map(_SESSION_KEY, keys), strict=True)),
+                             names=_unpacked(state["names"]))
 
     def claims(self) -> set[str]:
         """Credit codes this tally claims: on a valid roster, or signed in at a counted session."""
         return set(self.signed).union(*self.roster.values())
+
+
+_SEPARATOR = "\x00"  # never in a cleaned text (the reader drops control characters)
+
+
+def _packed(names: dict[str, str]) -> tuple[str, str] | dict[str, str]:
+    """Codes and names as two texts joined by NUL, or the dict itself if one holds a NUL."""
+    codes, texts = _SEPARATOR.join(names), _SEPARATOR.join(names.values())
+    if not names or codes.count(_SEPARATOR) + texts.count(_SEPARATOR) != 2 * (len(names) - 1):
+        return names
+    return codes, texts
+
+
+def _unpacked(packed: tuple[str, str] | dict[str, str]) -> dict[str, str]:
+    if isinstance(packed, dict):
+        return packed
+    codes, texts = packed
+    return dict(zip(codes.split(_SEPARATOR), texts.split(_SEPARATOR), strict=True))
 
 
 def invalid_rows(findings: Iterable[Finding]) -> set[tuple[str, int]]:

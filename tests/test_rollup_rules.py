@@ -198,7 +198,8 @@ def test_merge_adds_counts_and_keeps_the_earliest_sign_in():
     # B: same date, files "a" before "b" → the one from a.xlsx, whatever its row
     assert merged.signed == {A: early, B: same_day, C: late}
     assert merged.roster == _by_claimer({A: {"甲": MICRO, "乙": ABOVE}, C: {"乙": GROWTH}})
-    assert merged.names == {A: "甲公司"}  # the first name seen stays
+    assert merged.names == {}  # names are each file's own: 重复企业 looks them up file by file
+    assert one.names == {A: "甲公司"} and two.names == {A: "甲有限公司"}
     assert one.roster == {"甲": {A: MICRO}} and one.signed == {A: late, B: early}  # inputs unchanged
     assert two.merge(one).signed == merged.signed  # order of merging does not matter
 
@@ -212,6 +213,20 @@ def test_a_tally_survives_the_trip_between_processes():
     assert [type(k) for k in back.signed.values()] == [SessionKey, SessionKey]
     assert back.signed[B].tier == ABOVE and back.signed[A] < back.signed[B]
     assert t.signed[A] == SessionKey(D1, "a.xlsx", 3, MICRO)  # the original is untouched
+
+
+@pytest.mark.parametrize("names", [
+    {},
+    {A: "甲公司"},
+    {A: "甲公司", B: "", C: "丙 公司"},
+    {A: "甲\x00公司", B: "乙"},  # a NUL (never in a cleaned text) travels too
+    {A + "\x00": "甲", B: "乙"},
+])
+def test_names_survive_the_trip_between_processes(names):
+    t = _tally(names=dict(names))
+    back = pickle.loads(pickle.dumps(t, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.names == names and list(back.names) == list(names)
+    assert t.names == names
 
 
 def test_merge_of_by_category():
