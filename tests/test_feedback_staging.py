@@ -12,7 +12,8 @@ from pathlib import Path
 import openpyxl
 from tidu.engine.cli.consolidation import run_consolidation
 from tidu.engine.plan import load_plan
-from tidu.workbook.feedback import STAGING, feedback_folder
+from tidu.workbook.feedback import STAGING
+from tidu.workbook.paths import feedback_folder
 
 
 def _texts(path) -> list[str]:

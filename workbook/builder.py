@@ -22,9 +22,10 @@ from tidu.schemas.results import TierProgress
 from tidu.workbook.calc_sheet import build_calc, calc_sheet_data
 from tidu.workbook.entry_sheets import build_entry_sheet
 from tidu.workbook.indicator_sheet import build_indicator_sheet
+from tidu.workbook.paths import atomic_path
 from tidu.workbook.plan_sheets import build_annex1, build_annex2, build_annex3, build_cover, build_lists, build_meta
 from tidu.workbook.progress_sheet import ProgressSetup, build_findings_sheet, build_progress
-from tidu.workbook.xl import Formats, atomic_path
+from tidu.workbook.xl import Formats
 
 #: Rows to pre-fill per entry sheet key ("roster", "activity", "signin"), values in header order.
 Rows = Mapping[str, Sequence[Sequence[Any]]]

@@ -34,7 +34,8 @@ from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan
 from tidu.schemas.results import SubmissionReport, TierProgress
-from tidu.workbook.xl import COLUMN_NAME_WIDTH, DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
+from tidu.workbook.paths import atomic_path
+from tidu.workbook.xl import COLUMN_NAME_WIDTH, DEFAULT_CELL, Formats, Sheet, wrapped_lines, write_text
 
 SHEET = "退回意见"
 
@@ -50,12 +51,6 @@ class FeedbackJob:
     reason: str
     out: str  # the feedback file to write
     previous: SubmissionReport | None  # the centre's previous version: progress and finding counts
-
-
-def feedback_folder(report: str | Path) -> Path:
-    """``<report>_反馈/`` beside the report."""
-    report = Path(report)
-    return report.with_name(f"{report.stem}_反馈")
 
 
 def jobs_for(result: Consolidation, folder: Path, paths: dict[str, str]) -> list[FeedbackJob]:

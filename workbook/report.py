@@ -19,7 +19,8 @@ from tidu.schemas import contract as c
 from tidu.schemas.catalogue import CATALOGUE
 from tidu.schemas.findings import Severity
 from tidu.schemas.results import TierProgress
-from tidu.workbook.xl import COLUMN_NAME_WIDTH, DEFAULT_CELL, Formats, Sheet, atomic_path, wrapped_lines, write_text
+from tidu.workbook.paths import atomic_path
+from tidu.workbook.xl import COLUMN_NAME_WIDTH, DEFAULT_CELL, Formats, Sheet, wrapped_lines, write_text
 
 MAX_TEXT = 32_000  # Excel's cell limit is 32,767 characters
 

@@ -22,7 +22,8 @@ from tidu.engine.screen.layout import (
     warning_rows,
 )
 from tidu.schemas.screening import Screening
-from tidu.workbook.xl import Formats, atomic_path, write_text
+from tidu.workbook.paths import atomic_path
+from tidu.workbook.xl import Formats, write_text
 
 ASSESSMENT_SHEET = "梯度评估"
 RESERVE_SHEET = "梯度储备"

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import xlsxwriter
 from tidu.schemas.plan import Plan
-from tidu.workbook.xl import Formats, atomic_path, col_letter, write_text
+from tidu.workbook.paths import atomic_path
+from tidu.workbook.xl import Formats, col_letter, write_text
 
 SHEET = "分解落实"
 UNIT_LABEL, CENTRE_LABEL, CHECK_LABEL = "附表3单位指标", "分得", "核对（各单位之和 − 附表3）"

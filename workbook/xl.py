@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from tidu.engine.normalize import looks_like_formula, safe_text
@@ -184,23 +180,3 @@ def write_value(sheet: Any, row: int, col: int, value: Any, fmts: Formats) -> No
         sheet.write_number(row, col, value)
     else:
         write_text(sheet, row, col, value, fmts=fmts)
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed over it when the block succeeds.
-
-    Readers never see half a file, and of two concurrent writers the last complete file wins.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~tidu-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

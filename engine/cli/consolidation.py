@@ -14,9 +14,11 @@ from typing import Any
 from tidu.engine.consolidate import USED, Consolidation, consolidate
 from tidu.engine.isolation import paused_gc
 from tidu.schemas.plan import LoadedPlan
-from tidu.workbook.feedback import feedback_folder, finish_feedback, staging
-from tidu.workbook.report import write_report
-from tidu.workbook.xl import atomic_path
+from tidu.workbook.paths import atomic_path, feedback_folder
+
+# The workbook writers (XlsxWriter, the report's sheets) are imported where they are needed: the
+# report writer once the workers are reading (see _importing_the_writer), the feedback writer
+# before they start, since they write with it.
 
 
 @dataclass
@@ -44,17 +46,38 @@ def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: 
     """Consolidate ``directory`` into ``report`` (and ``<report>_反馈/``, the JSON, the screening)."""
     folder = feedback_folder(report)
     skip = (*exclude, report, *((json_path,) if json_path else ()), folder)
+    if feedback:
+        from tidu.workbook.feedback import staging
     # Without --json, only the first errors and warnings of each file reach this process; every
     # finding still reaches its centre through the feedback file, written in the reading worker.
     with staging(folder, loaded) if feedback else nullcontext() as after_read:
-        result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers, on_file=on_step,
-                             detail=json_path is not None, after_read=after_read)
+        result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers,
+                             on_file=_importing_the_writer(on_step), detail=json_path is not None,
+                             after_read=after_read)
         outcome = Outcome(result, report)
         return _outputs(outcome, folder, loaded, json_path, feedback, screen, workers, on_step)
 
 
+def _importing_the_writer(on_step: Callable[[str], None] | None) -> Callable[[str], None]:
+    """``on_step``, which first imports the report writer: at the first file read, so the import
+    runs while the workers read the others instead of before they start or after they end."""
+    imported = False
+
+    def step(path: str) -> None:
+        nonlocal imported
+        if not imported:
+            imported = True
+            import tidu.workbook.report  # noqa: F401
+        if on_step:
+            on_step(path)
+
+    return step
+
+
 def _outputs(outcome: Outcome, folder: Path, loaded: LoadedPlan, json_path: Path | None, feedback: bool,
              screen: bool, workers: int | None, on_step: Callable[[str], None] | None) -> Outcome:
+    from tidu.workbook.report import write_report
+
     result, report = outcome.result, outcome.report
     if screen:
         outcome.screening = screen_used(result, loaded, workers)
@@ -64,6 +87,8 @@ def _outputs(outcome: Outcome, folder: Path, loaded: LoadedPlan, json_path: Path
         with atomic_path(json_path) as tmp:
             tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     if feedback:
+        from tidu.workbook.feedback import finish_feedback
+
         for job, error in finish_feedback(result, folder, loaded, workers, on_done=on_step):
             if error is None:
                 outcome.feedback.append(Path(job.out))

@@ -188,7 +188,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         from tidu.engine.folder import walk
         from tidu.engine.plan import load_plan
         from tidu.engine.rollup import resolve_as_of
-        from tidu.workbook.feedback import feedback_folder
+        from tidu.workbook.paths import feedback_folder
 
         directory, output = Path(args.directory), Path(args.output)
         json_path = Path(args.json) if args.json else None
@@ -229,7 +229,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = run_demo(out, _as_of(args.as_of), plan=load_plan(args.plan), on_step=lambda _: bar.update())
     print(f"示例报送台账：{result.submissions}")
     _print_consolidation(result.consolidation, result.report)
-    from tidu.workbook.feedback import feedback_folder
+    from tidu.workbook.paths import feedback_folder
 
     print(f"各单位的反馈文件（退回意见）：{feedback_folder(result.report)}")
     if result.screen is not None:

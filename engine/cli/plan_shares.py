@@ -109,7 +109,7 @@ def replace_shares(text: str, shares: dict[str, dict[str, list[Any]]]) -> str:
 
 def cmd_read(args: argparse.Namespace) -> int:
     from tidu.engine.plan import check_plan_file, load_plan
-    from tidu.workbook.xl import atomic_path
+    from tidu.workbook.paths import atomic_path
 
     loaded = load_plan(args.plan)
     form = Path(args.form)

@@ -35,7 +35,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from pyopenvba import ExcelFile
-from tidu.workbook.xl import atomic_path
+from tidu.workbook.paths import atomic_path
 from tidu.xlmacros.addin import vbatext
 from tidu.xlmacros.addin.config import (
     CONFIG_SHEET_NAME,
