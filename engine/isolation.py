@@ -2,8 +2,12 @@
 
 python-calamine aborts the whole process on some crafted files (a Rust allocation failure is not
 an exception). Workers run with a memory cap and a CPU-time budget per file; when a worker dies,
-the files that were in flight are retried one at a time in a fresh worker, which names the
-culprit; every other file's result is kept.
+the files it had in hand are retried one at a time in a fresh worker, which names the culprit;
+every other file's result is kept, and the other workers go on.
+
+Each worker has a connection of its own to the main process: an item goes out and its result
+comes back with no queue, feeder thread or manager thread between (concurrent.futures' pool has
+all three, and its bookkeeping cost a few percent of a consolidation).
 """
 
 from __future__ import annotations
@@ -15,11 +19,10 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import partial
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 MEMORY_LIMIT = 2 * 1024**3  # per worker process, bytes of address space
@@ -142,68 +145,162 @@ def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
                  workers: int | None = None) -> Iterator[tuple[Any, Any]]:
     """Yield ``(item, fn(item))`` — or ``(item, Crashed)`` — for every item, as they finish.
 
-    ``fn`` must be a picklable top-level function. Results are not kept here, so a caller that
-    folds them as they come holds memory for what it keeps, not for every file.
+    ``fn`` must be a picklable top-level function (or a ``functools.partial`` of one). Results are
+    not kept here, so a caller that folds them as they come holds memory for what it keeps, not
+    for every file.
     """
     queue = deque(items)
     workers = max(1, workers or os.cpu_count() or 1)
-    while queue:
-        lost: list[Any] = []
-        yield from _run_pool(fn, queue, workers, lost)
-        # What was in flight when a worker died is retried alone, so the culprit is known.
-        for item in lost:
-            retry: list[Any] = []
-            yield from _run_pool(fn, deque([item]), 1, retry)
-            if retry:
-                yield item, Crashed(item, "读取此文件时程序异常退出（内存或时间超限，或文件结构恶意构造）")
+    lost: list[Any] = []
+    yield from _run_pool(fn, queue, workers, lost)
+    # What a dying worker had in hand is retried alone, so the culprit is known.
+    for item in lost:
+        retry: list[Any] = []
+        yield from _run_pool(fn, deque([item]), 1, retry)
+        if retry:
+            yield item, Crashed(item, "读取此文件时程序异常退出（内存或时间超限，或文件结构恶意构造）")
 
 
-#: Functions the workers of a pool inherit when they are forked, so each task carries only its
-#: item: the function (with its plan, some 30 KB) is not pickled again for every file.
+#: Functions the workers inherit when they are forked, so the function (with its plan, some
+#: 30 KB) is not pickled for each worker.
 _INHERITED: dict[int, Callable[[Any], Any]] = {}
 _TOKENS = itertools.count()
 
+#: Items handed to a worker ahead: one to work on and one waiting, so a worker never waits for
+#: the main process to hand it the next.
+_AHEAD = 2
 
-def _run_inherited(token: int, item: Any) -> Any:
-    return _with_cpu_budget(_INHERITED[token], item)
+
+def _serve(conn: Connection, job: int | Callable[[Any], Any]) -> None:
+    """A worker's life: take an item (sent as a 1-tuple), send back ("ok", result), ("memory",
+    None) or ("error", what), until told to stop (an empty tuple) or the connection closes."""
+    _prepare_worker()
+    fn = _INHERITED[job] if isinstance(job, int) else job
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if not message:  # told to stop (an end of file may never come: other workers hold our pipe)
+            return
+        (item,) = message
+        try:
+            reply: tuple[str, Any] = ("ok", _with_cpu_budget(fn, item))
+        except MemoryError:
+            reply = ("memory", None)
+        except Exception as exc:  # a bug must not lose the other files; it is reported
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory", None))
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # a result that cannot be pickled
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        del reply
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    in_hand: deque[Any]
 
 
 def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: list[Any]) -> Iterator[tuple[Any, Any]]:
-    """Run items from ``queue`` on ``workers`` processes, with one more queued behind each. When a
-    worker dies, stop and put the items that were in flight into ``lost``; unstarted items stay
-    queued."""
+    """Run the items of ``queue`` on up to ``workers`` processes. Each worker has its own
+    connection (so a result goes straight to this thread, with no queue or helper thread between),
+    and a worker that dies costs only what it had in hand, which goes to ``lost``; a fresh worker
+    takes its place while items remain."""
     context = multiprocessing.get_context()
     token = next(_TOKENS)
-    inherited = context.get_start_method() == "fork"  # workers forked after this see _INHERITED
-    if inherited:
+    job: int | Callable[[Any], Any] = fn
+    if context.get_start_method() == "fork":  # workers forked after this see _INHERITED
         _INHERITED[token] = fn
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), initializer=_prepare_worker,
-                               mp_context=context)
-    task = (partial(_run_inherited, token) if inherited else partial(_with_cpu_budget, fn))
+        job = token
+    pool: dict[Any, _Worker] = {}  # connection or sentinel → its worker
+
+    def start() -> _Worker:
+        mine, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(theirs, job), daemon=True)
+        process.start()
+        theirs.close()
+        worker = _Worker(process, mine, deque())
+        pool[mine] = pool[process.sentinel] = worker
+        return worker
+
+    def feed(worker: _Worker) -> None:
+        # Near the end, one at a time: the last items go to whichever worker is free first.
+        while queue and len(worker.in_hand) < (_AHEAD if len(queue) > workers else 1):
+            feed_one(worker)
+
+    def feed_one(worker: _Worker) -> None:
+        item = queue.popleft()
+        worker.in_hand.append(item)
+        with suppress(OSError):  # it has died; its sentinel says so
+            worker.conn.send((item,))
+
+    def retire(worker: _Worker) -> None:
+        pool.pop(worker.conn, None)
+        pool.pop(worker.process.sentinel, None)
+        with suppress(OSError):
+            worker.conn.send(())  # stop
+        worker.conn.close()
+
     try:
-        in_flight: dict[Future, Any] = {}
-        while queue or in_flight:
-            while queue and len(in_flight) < 2 * workers:  # no worker waits for this loop to hand it work
-                item = queue.popleft()
-                in_flight[pool.submit(task, item)] = item
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                item = in_flight.pop(future)
-                try:
-                    value = future.result()
-                except BrokenProcessPool:
-                    lost.extend([item, *in_flight.values()])
-                    for other in in_flight:
-                        other.cancel()
-                    return
-                except MemoryError:
-                    value = Crashed(item, "读取此文件时内存不足（文件过大或结构异常）")
-                except Exception as exc:  # a bug must not lose the other files; it is reported
-                    value = Crashed(item, f"处理此文件时出错（{type(exc).__name__}: {exc}）")
-                yield item, value
+        started = [start() for _ in range(min(workers, len(queue)))]
+        for worker in started:  # one item each first, so none starts empty-handed
+            feed_one(worker)
+        for worker in started:
+            feed(worker)
+        while pool:
+            for ready in wait(list(pool)):
+                worker = pool.get(ready)
+                if worker is None:  # retired earlier in this round
+                    continue
+                if ready is worker.conn or worker.conn.poll():  # a result first, even from a dying worker
+                    try:
+                        status, value = worker.conn.recv()
+                    except (EOFError, OSError):
+                        status, value = "died", None
+                    if status != "died":
+                        item = worker.in_hand.popleft()
+                        yield item, _outcome(item, status, value)
+                        if queue:
+                            feed(worker)
+                        elif not worker.in_hand:
+                            retire(worker)
+                            _end(worker.process)
+                        continue
+                # the worker died (its sentinel, or its connection closed): what it had is lost
+                lost.extend(worker.in_hand)
+                retire(worker)
+                worker.process.join(timeout=5)
+                if queue:
+                    feed(start())
     except BaseException:  # interrupted (Ctrl-C, SIGTERM) or abandoned: end the workers now
-        _stop(pool)
+        for worker in {id(w): w for w in pool.values()}.values():
+            worker.conn.close()
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.process.join(timeout=5)
         raise
     finally:
         _INHERITED.pop(token, None)
-    pool.shutdown(wait=True)
+
+
+def _outcome(item: Any, status: str, value: Any) -> Any:
+    if status == "ok":
+        return value
+    if status == "memory":
+        return Crashed(item, "读取此文件时内存不足（文件过大或结构异常）")
+    return Crashed(item, f"处理此文件时出错（{value}）")
+
+
+def _end(process: Any) -> None:
+    """A worker told to stop ends at once; wait for it briefly."""
+    process.join(timeout=5)
+    if process.is_alive():
+        process.kill()
+        process.join(timeout=5)
