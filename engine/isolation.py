@@ -219,6 +219,7 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
     if context.get_start_method() == "fork":  # workers forked after this see _INHERITED
         _INHERITED[token] = fn
         job = token
+        import ctypes  # noqa: F401  # imported once here rather than in every worker (_die_with_parent)
     pool: dict[Any, _Worker] = {}  # connection or sentinel → its worker
 
     def start() -> _Worker:

@@ -13,7 +13,10 @@ class Severity(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+        return _LABELS[self.value]
+
+
+_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class Finding(NamedTuple):
