@@ -11,8 +11,7 @@ import datetime as dt
 import hashlib
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
@@ -22,7 +21,7 @@ from typing import Any
 
 from tidu.engine.check import check_read
 from tidu.engine.folder import Entry, display_name, walk
-from tidu.engine.isolation import Crashed, paused_gc, run_isolated
+from tidu.engine.isolation import Crashed, Done, Later, paused_gc, run_isolated
 from tidu.engine.plan import load_plan
 from tidu.engine.reader import read_submission
 from tidu.engine.rollup import (
@@ -67,9 +66,6 @@ class FileOutcome:
     version: _Version | None = None
     claim_findings: list[Finding] = field(default_factory=list)
     note: str = ""
-    #: what ``after_read`` wrote for this file in the worker (a staged feedback file); None when it
-    #: failed, and the caller writes that file again
-    staged: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,12 +92,13 @@ AfterRead = Callable[[ReadFile], str]
 
 
 def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, now: dt.datetime | None = None,
-             after_read: AfterRead | None = None) -> FileOutcome:
+             after_read: AfterRead | None = None) -> FileOutcome | Later:
     """Read, validate and tally one file (runs in a worker process).
 
     With ``detail`` False only the first errors and warnings travel back to the main process
-    (with complete counts), so the cost of a finding there is a count, not a row; ``after_read``
-    sees every finding first.
+    (with complete counts), so the cost of a finding there is a count, not a row. ``after_read``
+    sees every finding; it runs in the worker after the outcome is sent (:class:`Later`), so the
+    main process goes on with the outcome meanwhile.
     """
     submission, findings = read_submission(path, indicators=False)  # 企业指标 is for the screening
     shown = display_name(path)
@@ -123,9 +120,7 @@ def read_one(path: str, plan: LoadedPlan, as_of: dt.date, detail: bool = True, n
                       registry, now)
     centre = submission.meta.centre
     if after_read is not None and centre:
-        # If it fails, staged stays None: the caller writes that file again, and reports what fails then.
-        with suppress(Exception):
-            outcome.staged = after_read(ReadFile(path, shown, centre, outcome.rejected, outcome.note, full))
+        return Later(outcome, partial(after_read, ReadFile(path, shown, centre, outcome.rejected, outcome.note, full)))
     return outcome
 
 
@@ -255,6 +250,45 @@ def _name_claims_other(path: str, centre: str, registry: frozenset[str]) -> str 
     return max(others, key=len) if others else None
 
 
+class StagedFiles(Mapping[str, str]):
+    """File (as shown) → what ``after_read`` wrote for it in a worker; none where that failed or
+    the worker died (the caller writes that file again). Some may still be being written when the
+    consolidation returns: the first look waits for them (:meth:`close` stops them instead)."""
+
+    def __init__(self) -> None:
+        self._paths: dict[str, str] = {}
+        self._rest: Iterator[tuple[Any, Any]] | None = None
+
+    def add(self, path: str, written: Any) -> None:
+        if isinstance(written, str):
+            self._paths[display_name(path)] = written
+
+    def wait_for(self, rest: Iterator[tuple[Any, Any]]) -> None:
+        self._rest = rest
+
+    def _settle(self) -> dict[str, str]:
+        rest, self._rest = self._rest, None
+        for path, event in rest or ():
+            if isinstance(event, Done):
+                self.add(path, event.value)
+        return self._paths
+
+    def close(self) -> None:
+        """Stop waiting: the workers still writing are ended (what they wrote stays unused)."""
+        rest, self._rest = self._rest, None
+        if rest is not None:
+            rest.close()  # type: ignore[attr-defined]
+
+    def __getitem__(self, shown: str) -> str:
+        return self._settle()[shown]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._settle())
+
+    def __len__(self) -> int:
+        return len(self._settle())
+
+
 @paused_gc()  # tens of thousands of objects arrive from the workers; none form cycles
 def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt.date | None = None,
                 exclude: tuple[Path, ...] = (), workers: int | None = None,
@@ -286,28 +320,29 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     to_read = [entry.path for entry in readable]
     worker = partial(read_one, plan=plan, as_of=day, detail=detail, now=now, after_read=after_read)
     fold, refold = _Fold(the_plan), False  # added up as versions arrive; again at the end if one was replaced
-    staged: dict[str, str] = {}  # shown name → what after_read wrote
+    events = run_isolated(worker, _largest_first(readable), workers)
+    staged = StagedFiles()  # shown name → what after_read wrote
+    left = len(to_read)
     newest: dict[str, tuple[_Version, FileOutcome]] = {}  # centre → its newest version so far
     older: dict[str, list[tuple[_Version, FileOutcome, str]]] = defaultdict(list)  # superseded, with why
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
     counts: dict[str, dict[tuple[str, str], int]] = {}  # likewise, complete counts by file
     notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
-    for path, outcome in run_isolated(worker, _largest_first(readable), workers):
+    def take(path: str, outcome: FileOutcome | Crashed) -> None:
+        nonlocal refold
         shown = display_name(path)
         if on_file:
             on_file(path)
         if isinstance(outcome, Crashed):
             statuses[path] = FileStatus(shown, REJECTED, reason=outcome.reason)
             findings[path] = [finding("file-unsafe", file=shown, reason=outcome.reason)]
-            continue
-        if outcome.staged:
-            staged[shown] = outcome.staged
+            return
         meta = outcome.meta
         counts[path] = outcome.counts
         if outcome.rejected:
             statuses[path] = FileStatus(shown, REJECTED, meta.centre if meta else None, None, outcome.rejected)
             findings[path] = _with_file(outcome.report.findings, shown)
-            continue
+            return
         assert meta is not None and meta.centre is not None and outcome.version is not None
         version, extra, note = outcome.version, outcome.claim_findings, outcome.note
         current = newest.get(meta.centre)
@@ -332,6 +367,18 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
             older[meta.centre].append((version, _drop_detail(outcome, findings),
                                        _superseded_reason(current[1], current[0], version)))
             counts.pop(path, None)
+
+    for path, outcome in events:
+        if isinstance(outcome, Done):
+            staged.add(path, outcome.value)
+            continue
+        take(path, outcome)
+        left -= 1
+        if not left and after_read is not None:
+            # The workers still write the last files' outputs (after_read): they finish while the
+            # caller makes the report, and ``staged`` waits for them when it is first looked at.
+            staged.wait_for(events)
+            break
 
     used = [outcome for _, outcome in newest.values()]
     for centre, (_, outcome) in newest.items():
@@ -405,8 +452,7 @@ def _drop_detail(outcome: FileOutcome, findings: dict[str, list[Finding]]) -> Fi
                                progress=outcome.report.progress,
                                stats={f"{severity}s": n for severity in ("error", "warning", "info")
                                       if (n := sum(v for (s, _), v in outcome.counts.items() if s == severity))})
-    return FileOutcome(outcome.file, summary, outcome.meta, outcome.saved_at, None, outcome.mtime,
-                       staged=outcome.staged)
+    return FileOutcome(outcome.file, summary, outcome.meta, outcome.saved_at, None, outcome.mtime)
 
 
 @dataclass

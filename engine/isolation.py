@@ -171,34 +171,91 @@ _TOKENS = itertools.count()
 _AHEAD = 2
 
 
+@dataclass(frozen=True)
+class Later:
+    """What a worker's function returns to send ``value`` back at once and run ``then()`` in that
+    worker afterwards: when it has nothing else in hand, or when more than ``_BACKLOG`` such steps
+    wait. The result of ``then()`` comes back from :func:`run_isolated` as ``(item, Done(...))``,
+    after the item's own result; a worker that dies loses its waiting steps (no Done comes)."""
+
+    value: Any
+    then: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Done:
+    """The result of an item's later step (:class:`Later`), or a :class:`Crashed` if it failed."""
+
+    value: Any
+
+
+#: Later steps a worker keeps waiting at most (each holds what it needs, e.g. a file's findings).
+_BACKLOG = 2
+
+
 def _serve(conn: Connection, job: int | Callable[[Any], Any]) -> None:
     """A worker's life: take an item (sent as a 1-tuple), send back ("ok", result), ("memory",
-    None) or ("error", what), until told to stop (an empty tuple) or the connection closes."""
+    None) or ("error", what); later steps go back as ("then", item, reply). It stops when told (an
+    empty tuple), after its later steps, or when the connection closes."""
     _prepare_worker()
     fn = _INHERITED[job] if isinstance(job, int) else job
+    later: deque[tuple[Any, Callable[[], Any]]] = deque()
     while True:
+        if later and not conn.poll():  # nothing to take now: a later step meanwhile
+            if not _send(conn, _then(*later.popleft())):
+                return
+            continue
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return
         if not message:  # told to stop (an end of file may never come: other workers hold our pipe)
+            while later and _send(conn, _then(*later.popleft())):
+                pass
             return
         (item,) = message
-        try:
-            reply: tuple[str, Any] = ("ok", _with_cpu_budget(fn, item))
-        except MemoryError:
-            reply = ("memory", None)
-        except Exception as exc:  # a bug must not lose the other files; it is reported
-            reply = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            conn.send(reply)
-        except MemoryError:
-            conn.send(("memory", None))
-        except (EOFError, OSError):
+        reply = _run(fn, item)
+        if reply[0] == "ok" and isinstance(reply[1], Later):
+            later.append((item, reply[1].then))
+            reply = ("ok", reply[1].value)
+        if not _send(conn, reply):
             return
-        except Exception as exc:  # a result that cannot be pickled
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
         del reply
+        while len(later) > _BACKLOG:
+            if not _send(conn, _then(*later.popleft())):
+                return
+
+
+def _run(fn: Callable[[Any], Any], item: Any) -> tuple[str, Any]:
+    try:
+        return "ok", _with_cpu_budget(fn, item)
+    except MemoryError:
+        return "memory", None
+    except Exception as exc:  # a bug must not lose the other files; it is reported
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def _then(item: Any, step: Callable[[], Any]) -> tuple[str, Any, tuple[str, Any]]:
+    return "then", item, _run(_call, step)
+
+
+def _call(step: Callable[[], Any]) -> Any:
+    return step()
+
+
+def _send(conn: Connection, reply: tuple[Any, ...]) -> bool:
+    """Send a reply; one that cannot be pickled goes as its error. False if the main process is gone."""
+    try:
+        conn.send(reply)
+    except (EOFError, OSError):
+        return False
+    except Exception as exc:  # a result that cannot be pickled, or no memory to pickle it
+        failed = ("memory", None) if isinstance(exc, MemoryError) else ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(("then", reply[1], failed) if reply[0] == "then" else failed)
+        except (EOFError, OSError):
+            return False
+    return True
 
 
 @dataclass
@@ -242,11 +299,15 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
         with suppress(OSError):  # it has died; its sentinel says so
             worker.conn.send((item,))
 
+    def stop(worker: _Worker) -> None:
+        """Nothing more for it: it sends what later steps it has left, then ends (seen as its end)."""
+        with suppress(OSError):
+            worker.conn.send(())
+
     def retire(worker: _Worker) -> None:
         pool.pop(worker.conn, None)
         pool.pop(worker.process.sentinel, None)
-        with suppress(OSError):
-            worker.conn.send(())  # stop
+        stop(worker)
         worker.conn.close()
 
     try:
@@ -262,19 +323,24 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
                     continue
                 if ready is worker.conn or worker.conn.poll():  # a result first, even from a dying worker
                     try:
-                        status, value = worker.conn.recv()
+                        status, *rest = worker.conn.recv()
+                        value = rest[0] if status != "then" else rest
                     except (EOFError, OSError):
                         status, value = "died", None
+                    if status == "then":
+                        item, (status, value) = value
+                        yield item, Done(_outcome(item, status, value))
+                        continue
                     if status != "died":
                         item = worker.in_hand.popleft()
                         yield item, _outcome(item, status, value)
                         if queue:
                             feed(worker)
                         elif not worker.in_hand:
-                            retire(worker)
-                            _end(worker.process)
+                            stop(worker)
                         continue
-                # the worker died (its sentinel, or its connection closed): what it had is lost
+                # the worker ended (its sentinel, or its connection closed): what it had in hand is
+                # lost (nothing, for one told to stop)
                 lost.extend(worker.in_hand)
                 retire(worker)
                 worker.process.join(timeout=5)
@@ -297,11 +363,3 @@ def _outcome(item: Any, status: str, value: Any) -> Any:
     if status == "memory":
         return Crashed(item, "读取此文件时内存不足（文件过大或结构异常）")
     return Crashed(item, f"处理此文件时出错（{value}）")
-
-
-def _end(process: Any) -> None:
-    """A worker told to stop ends at once; wait for it briefly."""
-    process.join(timeout=5)
-    if process.is_alive():
-        process.kill()
-        process.join(timeout=5)

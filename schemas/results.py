@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -139,7 +140,7 @@ class Consolidation:
     paths: dict[str, str] = field(default_factory=dict)
     #: file (as shown) → what the caller's per-file step wrote in the worker (none where it failed);
     #: superseded versions included, so the caller can discard theirs
-    staged: dict[str, str] = field(default_factory=dict)
+    staged: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -47,3 +47,28 @@ def test_versions_and_rejections_in_the_feedback_folder(demo_run, tmp_path):
     assert "二、与上一版相比" in _texts(mine)  # rewritten with the previous version's figures
     (theirs,) = [p for p in out.iterdir() if not p.name.startswith(centre)]
     assert "二、与上一版相比" not in _texts(theirs)
+
+
+def test_a_failing_report_leaves_no_worker_and_no_staging(demo_run, tmp_path, monkeypatch):
+    # The workers still write the last feedback files while the report is made; if making it
+    # fails, they are stopped and their staging folder goes with the (new) feedback folder.
+    import multiprocessing
+
+    import pytest
+    import tidu.workbook.report as report_module
+
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in [f for f in data["files"] if f["status"] == "used"][:6]:
+        shutil.copy(f["file"], folder / Path(f["file"]).name)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_module, "write_report", broken)
+    report = tmp_path / "out" / "汇总.xlsx"
+    with pytest.raises(OSError):
+        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2)
+    assert multiprocessing.active_children() == []
+    assert not feedback_folder(report).exists() and not report.exists()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tidu.engine.consolidate import USED, Consolidation, consolidate
+from tidu.engine.consolidate import USED, Consolidation, StagedFiles, consolidate
 from tidu.engine.isolation import paused_gc
 from tidu.schemas.plan import LoadedPlan
 from tidu.workbook.paths import atomic_path, feedback_folder
@@ -54,8 +54,11 @@ def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: 
         result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers,
                              on_file=_importing_the_writer(on_step), detail=json_path is not None,
                              after_read=after_read)
-        outcome = Outcome(result, report)
-        return _outputs(outcome, folder, loaded, json_path, feedback, screen, workers, on_step)
+        try:
+            return _outputs(Outcome(result, report), folder, loaded, json_path, feedback, screen, workers, on_step)
+        finally:  # on success every staged file has been waited for; on failure the workers stop
+            if isinstance(result.staged, StagedFiles):
+                result.staged.close()
 
 
 def _importing_the_writer(on_step: Callable[[str], None] | None) -> Callable[[str], None]:
