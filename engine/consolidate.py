@@ -8,7 +8,6 @@ in isolated worker processes (see ``engine.isolation``); one broken file never s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -172,6 +171,8 @@ def _digest(path: str) -> str:
             st = os.fstat(fh.fileno())
             key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
             if key not in _DIGESTS:
+                import hashlib  # here: rarely needed (two versions tie on every time)
+
                 digest = hashlib.sha256()
                 while block := fh.read(1 << 20):
                     digest.update(block)

@@ -19,11 +19,10 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, NamedTuple
 
 MEMORY_LIMIT = 2 * 1024**3  # per worker process, bytes of address space
 CPU_SECONDS_PER_FILE = 60
@@ -115,6 +114,8 @@ def parallel_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int | Non
     if jobs == 1:
         yield from map(fn, items)
         return
+    from concurrent.futures import ProcessPoolExecutor  # here: its import (and logging's) is for this only
+
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_trusted_worker)
     try:
         yield from pool.map(fn, items)
@@ -129,7 +130,7 @@ def _trusted_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def _stop(pool: Any) -> None:
     """Shut a pool down now: queued work is cancelled and every worker process is ended, so an
     interruption (Ctrl-C, SIGTERM) leaves no process behind."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -171,8 +172,7 @@ _TOKENS = itertools.count()
 _AHEAD = 2
 
 
-@dataclass(frozen=True)
-class Later:
+class Later(NamedTuple):
     """What a worker's function returns to send ``value`` back at once and run ``then()`` in that
     worker afterwards: when it has nothing else in hand, or when more than ``_BACKLOG`` such steps
     wait. The result of ``then()`` comes back from :func:`run_isolated` as ``(item, Done(...))``,
@@ -182,8 +182,7 @@ class Later:
     then: Callable[[], Any]
 
 
-@dataclass(frozen=True)
-class Done:
+class Done(NamedTuple):
     """The result of an item's later step (:class:`Later`), or a :class:`Crashed` if it failed."""
 
     value: Any
@@ -258,8 +257,7 @@ def _send(conn: Connection, reply: tuple[Any, ...]) -> bool:
     return True
 
 
-@dataclass
-class _Worker:
+class _Worker(NamedTuple):
     process: Any
     conn: Connection
     in_hand: deque[Any]
