@@ -7,9 +7,12 @@ are templates filled from keyword parameters.
 
 from __future__ import annotations
 
+import keyword
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from tidu.schemas.findings import Finding, Severity
@@ -178,10 +181,35 @@ def finding_maker(code: str, *, file: str | None = None, sheet: str | None = Non
     column=column, row=row, value=value, **params)``, for a check that makes thousands of one type
     at one place (the type is looked up once, not per row)."""
     kind = CATALOGUE[code]
-    severity, fill = kind.severity, kind.template.format
+    severity, fill = kind.severity, _filler(kind.template)
 
     def make(row: int | None = None, value: Any = None, **params: Any) -> Finding:
-        return Finding(code, severity, fill(value=value, column=column, sheet=sheet, row=row, **params),
+        return Finding(code, severity, fill(value, column, sheet, row, **params),
                        file, sheet, row, column, value)
 
     return make
+
+
+@cache
+def _filler(template: str) -> Callable[..., str]:
+    """``fill(value, column, sheet, row, **params)``: ``template.format`` of them, compiled as an
+    f-string (a file has thousands of findings; str.format parses its template at every call).
+    Templates are this module's own constants; one whose fields are not plain names is left to
+    ``template.format``."""
+    pieces = list(string.Formatter().parse(template))
+    fields = [(name, spec, conversion) for _, name, spec, conversion in pieces if name is not None]
+    if any(not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_") or spec or conversion
+           for name, spec, conversion in fields):
+        return lambda value, column, sheet, row, /, **params: template.format(
+            value=value, column=column, sheet=sheet, row=row, **params)
+    text = "".join(_escaped(literal) + ("{" + name + "}" if name is not None else "")
+                   for literal, name, _, _ in pieces)
+    others = sorted({name for name, _, _ in fields} - {"value", "column", "sheet", "row"})
+    signature = ", ".join(["value, column, sheet, row, /", *(["*", *others] if others else []), "**_unused"])
+    return eval(f'lambda {signature}: f"{text}"')  # our own template, checked above
+
+
+def _escaped(literal: str) -> str:
+    """Literal text as it must be written inside f"…"."""
+    return (literal.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+            .replace("{", "{{").replace("}", "}}"))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 
 import pytest
-from tidu.schemas.catalogue import CATALOGUE, Scope, finding, finding_maker
+from tidu.schemas.catalogue import CATALOGUE, Scope, _filler, finding, finding_maker
 from tidu.schemas.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,3 +76,23 @@ def test_a_maker_makes_the_finding_that_finding_makes(code, params):
     assert made == finding(code, row=7, value="5", **at, **params)
     assert (made.code, made.file, made.sheet, made.row, made.column, made.value) == (
         code, "a.xlsx", "服务活动", 7, "服务企业数", "5")
+
+
+_AWKWARD = 'a"b\'c\\d{e}}f\n'  # what a submitted value may hold: quotes, a backslash, braces, a break
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_every_message_reads_as_its_template_says(code):
+    # Messages are filled by compiled f-strings for speed; they must read exactly as str.format fills them.
+    template = CATALOGUE[code].template
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    params = {name: f"{name}:{_AWKWARD}" for name in names - {"value", "column", "sheet", "row"}}
+    made = finding(code, file="f.xlsx", sheet="培育企业", row=9, column="名称", value=_AWKWARD, **params)
+    assert made.message == template.format(value=_AWKWARD, column="名称", sheet="培育企业", row=9, **params)
+
+
+@pytest.mark.parametrize("template", ['x{y}"\\z\n', "{a}}}{{b{c}", "{a!r}", "{a:>5}", "{a[0]}", "{value}{a}{row}"])
+def test_a_template_of_any_form_fills_as_str_format(template):
+    args = {"a": "甲", "b": "乙", "c": '"', "y": "\\"}
+    expected = template.format(**args, value="v", column="列", sheet="表", row=3)
+    assert _filler(template)("v", "列", "表", 3, **args) == expected
