@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tidu.engine.uscc import check_character, problem
+from tidu.engine.uscc import check_character, problem, problems
 
 # GB 32100-2015, 表 3: the weights of positions 1–17, and the code characters with their values.
 GB_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -32,3 +32,23 @@ def test_a_wrong_check_character_is_found(first17, last):
 def test_letters_outside_the_set_are_not_codes():
     assert problem("91530100MA6K0000I0") == "charset"
     assert problem("91530100MA6K00000") == "length"
+
+
+def _standard_problem(code: str) -> str | None:
+    if len(code) != 18:
+        return "length"
+    if not set(code) <= set(GB_CHARS):
+        return "charset"
+    return None if code[17] == by_the_standard(code[:17]) else "checksum"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(alphabet=GB_CHARS, min_size=17, max_size=17).map(lambda c: c + by_the_standard(c)),  # valid
+    st.text(alphabet=GB_CHARS, min_size=18, max_size=18),  # mostly a wrong check character
+    st.text(alphabet=GB_CHARS + "IOSVZa- 甲", min_size=18, max_size=18),  # characters outside the set
+    st.text(alphabet=GB_CHARS + "I", max_size=25),  # any length
+), max_size=60))
+def test_a_files_codes_judged_together_as_each_alone(codes):
+    # problems() checks a file's codes all at once; every code must come out as the standard says
+    assert problems(codes) == {code: why for code in set(codes) if (why := _standard_problem(code))}
