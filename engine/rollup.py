@@ -100,9 +100,9 @@ _SEPARATOR = "\x00"  # never in a cleaned text (the reader drops control charact
 def _packed(names: dict[str, str]) -> tuple[str, str] | dict[str, str]:
     """Codes and names as two texts joined by NUL, or the dict itself if one holds a NUL."""
     codes, texts = _SEPARATOR.join(names), _SEPARATOR.join(names.values())
-    if not names or codes.count(_SEPARATOR) + texts.count(_SEPARATOR) != 2 * (len(names) - 1):
-        return names
-    return codes, texts
+    if names and codes.count(_SEPARATOR) == texts.count(_SEPARATOR) == len(names) - 1:
+        return codes, texts
+    return names
 
 
 def _unpacked(packed: tuple[str, str] | dict[str, str]) -> dict[str, str]:

@@ -215,6 +215,14 @@ def test_a_tally_survives_the_trip_between_processes():
     assert t.signed[A] == SessionKey(D1, "a.xlsx", 3, MICRO)  # the original is untouched
 
 
+def test_names_travel_as_two_texts_unless_one_holds_a_nul():
+    # the point of the packing: a thousand names a file cross as two strings, not a thousand
+    assert _tally(names={A: "甲", B: "乙公司"}).__getstate__()["names"] == (f"{A}\x00{B}", "甲\x00乙公司")
+    assert _tally(names={A: "甲"}).__getstate__()["names"] == (A, "甲")
+    assert _tally(names={A: "甲\x00", B: "乙"}).__getstate__()["names"] == {A: "甲\x00", B: "乙"}
+    assert _tally(names={}).__getstate__()["names"] == {}
+
+
 @pytest.mark.parametrize("names", [
     {},
     {A: "甲公司"},
