@@ -219,7 +219,10 @@ def test_names_travel_as_two_texts_unless_one_holds_a_nul():
     # the point of the packing: a thousand names a file cross as two strings, not a thousand
     assert _tally(names={A: "甲", B: "乙公司"}).__getstate__()["names"] == (f"{A}\x00{B}", "甲\x00乙公司")
     assert _tally(names={A: "甲"}).__getstate__()["names"] == (A, "甲")
+    assert _tally(names={A: "甲", B: "乙", C: "丙"}).__getstate__()["names"] == (f"{A}\x00{B}\x00{C}", "甲\x00乙\x00丙")
     assert _tally(names={A: "甲\x00", B: "乙"}).__getstate__()["names"] == {A: "甲\x00", B: "乙"}
+    # a NUL in a code and one in its name: the two texts would still split alike, but wrongly
+    assert _tally(names={A + "\x00": "甲\x00", B: "乙"}).__getstate__()["names"] == {A + "\x00": "甲\x00", B: "乙"}
     assert _tally(names={}).__getstate__()["names"] == {}
 
 
