@@ -329,7 +329,10 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
     findings: dict[str, list[Finding]] = {}  # kept for used and rejected files only
     counts: dict[str, dict[tuple[str, str], int]] = {}  # likewise, complete counts by file
     notes: dict[str, str] = {}  # path → what 报送情况 says of a used file
+
     def take(path: str, outcome: FileOutcome | Crashed) -> None:
+        """One file's outcome into the above: its status, findings and counts; the newest version
+        of its centre added up (or, when it replaces one already added, a refold at the end)."""
         nonlocal refold
         shown = display_name(path)
         if on_file:
