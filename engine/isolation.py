@@ -146,9 +146,10 @@ def run_isolated(fn: Callable[[Any], Any], items: Iterable[Any],
                  workers: int | None = None) -> Iterator[tuple[Any, Any]]:
     """Yield ``(item, fn(item))`` — or ``(item, Crashed)`` — for every item, as they finish.
 
-    ``fn`` must be a picklable top-level function (or a ``functools.partial`` of one). Results are
-    not kept here, so a caller that folds them as they come holds memory for what it keeps, not
-    for every file.
+    ``fn`` must be a picklable top-level function (or a ``functools.partial`` of one). When it
+    returns :class:`Later`, ``(item, value)`` comes at once and ``(item, Done(...))`` later. Results
+    are not kept here, so a caller that folds them as they come holds memory for what it keeps,
+    not for every file.
     """
     queue = deque(items)
     workers = max(1, workers or os.cpu_count() or 1)
