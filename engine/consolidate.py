@@ -372,17 +372,21 @@ def consolidate(directory: str | Path, plan: LoadedPlan | None = None, as_of: dt
                                        _superseded_reason(current[1], current[0], version)))
             counts.pop(path, None)
 
-    for path, outcome in events:
-        if isinstance(outcome, Done):
-            staged.add(path, outcome.value)
-            continue
-        take(path, outcome)
-        left -= 1
-        if not left and after_read is not None:
-            # The workers still write the last files' outputs (after_read): they finish while the
-            # caller makes the report, and ``staged`` waits for them when it is first looked at.
-            staged.wait_for(events)
-            break
+    try:
+        for path, outcome in events:
+            if isinstance(outcome, Done):
+                staged.add(path, outcome.value)
+                continue
+            take(path, outcome)
+            left -= 1
+            if not left and after_read is not None:
+                # The workers still write the last files' outputs (after_read): they finish while the
+                # caller makes the report, and ``staged`` waits for them when it is first looked at.
+                staged.wait_for(events)
+                break
+    except BaseException:  # stopped here (Ctrl-C, SIGTERM, a bug) and not in the pool: end the workers now
+        events.close()
+        raise
 
     used = [outcome for _, outcome in newest.values()]
     for centre, (_, outcome) in newest.items():

@@ -72,3 +72,30 @@ def test_a_failing_report_leaves_no_worker_and_no_staging(demo_run, tmp_path, mo
         run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2)
     assert multiprocessing.active_children() == []
     assert not feedback_folder(report).exists() and not report.exists()
+
+
+def test_an_interruption_between_files_leaves_no_worker_and_no_staging(demo_run, tmp_path):
+    # Ctrl-C or SIGTERM can land while this process handles a file's outcome, outside the pool:
+    # the workers are stopped there too, before the staging folder is removed, so none writes on.
+    import multiprocessing
+
+    import pytest
+
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in [f for f in data["files"] if f["status"] == "used"][:8]:
+        shutil.copy(f["file"], folder / Path(f["file"]).name)
+
+    def interrupted(_path):
+        raise KeyboardInterrupt
+
+    report = tmp_path / "out" / "汇总.xlsx"
+    try:
+        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2, on_step=interrupted)
+    except KeyboardInterrupt:
+        alive = multiprocessing.active_children()  # while the interruption is still being handled
+    else:
+        pytest.fail("the interruption did not come through")
+    assert alive == []
+    assert not feedback_folder(report).exists() and not report.exists()

@@ -51,13 +51,14 @@ def run_consolidation(directory: Path, report: Path, loaded: LoadedPlan, as_of: 
     # Without --json, only the first errors and warnings of each file reach this process; every
     # finding still reaches its centre through the feedback file, written in the reading worker.
     with staging(folder, loaded) if feedback else nullcontext() as after_read:
-        result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers,
-                             on_file=_importing_the_writer(on_step), detail=json_path is not None,
-                             after_read=after_read)
+        result = None
         try:
+            result = consolidate(directory, loaded, as_of, exclude=skip, workers=workers,
+                                 on_file=_importing_the_writer(on_step), detail=json_path is not None,
+                                 after_read=after_read)
             return _outputs(Outcome(result, report), folder, loaded, json_path, feedback, screen, workers, on_step)
         finally:  # on success every staged file has been waited for; on failure the workers stop
-            if isinstance(result.staged, StagedFiles):
+            if result is not None and isinstance(result.staged, StagedFiles):
                 result.staged.close()
 
 
