@@ -268,10 +268,11 @@ class StagedFiles(Mapping[str, str]):
         self._rest = rest
 
     def _settle(self) -> dict[str, str]:
-        rest, self._rest = self._rest, None
-        for path, event in rest or ():
-            if isinstance(event, Done):
-                self.add(path, event.value)
+        if self._rest is not None:
+            for path, event in self._rest:  # kept until drained: an interruption here can still close it
+                if isinstance(event, Done):
+                    self.add(path, event.value)
+            self._rest = None
         return self._paths
 
     def close(self) -> None:

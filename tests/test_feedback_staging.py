@@ -99,3 +99,38 @@ def test_an_interruption_between_files_leaves_no_worker_and_no_staging(demo_run,
         pytest.fail("the interruption did not come through")
     assert alive == []
     assert not feedback_folder(report).exists() and not report.exists()
+
+
+def test_an_interruption_while_waiting_for_the_last_feedback_files(demo_run, tmp_path, monkeypatch):
+    # After the report, the last feedback files are waited for; an interruption then stops the
+    # workers still writing, and the staging folder goes.
+    import multiprocessing
+
+    import pytest
+    import tidu.workbook.report as report_module
+    from tidu.engine.consolidate import StagedFiles
+
+    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in [f for f in data["files"] if f["status"] == "used"][:8]:
+        shutil.copy(f["file"], folder / Path(f["file"]).name)
+    reported = []
+    monkeypatch.setattr(report_module, "write_report", lambda *a, **k: reported.append(True))
+    real_add = StagedFiles.add
+
+    def add(self, path, written):
+        if reported:  # a feedback file arriving after the report: the user presses Ctrl-C
+            raise KeyboardInterrupt
+        real_add(self, path, written)
+
+    monkeypatch.setattr(StagedFiles, "add", add)
+    report = tmp_path / "out" / "汇总.xlsx"
+    try:
+        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2)
+    except KeyboardInterrupt:
+        alive = multiprocessing.active_children()
+    else:
+        pytest.fail("no feedback file was left to wait for after the report")
+    assert reported and alive == []
+    assert not feedback_folder(report).exists()
