@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import shutil
 from pathlib import Path
 
 import openpyxl
+import tidu.workbook.report as report_module
 from tidu.engine.cli.consolidation import run_consolidation
+from tidu.engine.consolidate import StagedFiles
 from tidu.engine.plan import load_plan
 from tidu.workbook.feedback import STAGING
 from tidu.workbook.paths import feedback_folder
@@ -49,72 +52,52 @@ def test_versions_and_rejections_in_the_feedback_folder(demo_run, tmp_path):
     assert "二、与上一版相比" not in _texts(theirs)
 
 
-def test_a_failing_report_leaves_no_worker_and_no_staging(demo_run, tmp_path, monkeypatch):
-    # The workers still write the last feedback files while the report is made; if making it
-    # fails, they are stopped and their staging folder goes with the (new) feedback folder.
-    import multiprocessing
-
-    import pytest
-    import tidu.workbook.report as report_module
-
+def _used_files(demo_run, tmp_path, n: int) -> Path:
+    """A folder with copies of the first ``n`` workbooks the demo used."""
     data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
     folder = tmp_path / "in"
     folder.mkdir()
-    for f in [f for f in data["files"] if f["status"] == "used"][:6]:
+    for f in [f for f in data["files"] if f["status"] == "used"][:n]:
         shutil.copy(f["file"], folder / Path(f["file"]).name)
+    return folder
 
+
+def _stopped(folder: Path, report: Path, expected: type[BaseException], **kwargs) -> list:
+    """Run the consolidation, which must stop with ``expected``; the worker processes still alive
+    while that is being handled (before the interpreter could tidy anything away)."""
+    try:
+        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2, **kwargs)
+    except expected:
+        return multiprocessing.active_children()
+    raise AssertionError(f"the consolidation did not stop with {expected.__name__}")
+
+
+def test_a_failing_report_leaves_no_worker_and_no_staging(demo_run, tmp_path, monkeypatch):
+    # The workers still write the last feedback files while the report is made; if making it
+    # fails, they are stopped and their staging folder goes with the (new) feedback folder.
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(report_module, "write_report", broken)
     report = tmp_path / "out" / "汇总.xlsx"
-    with pytest.raises(OSError):
-        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2)
-    assert multiprocessing.active_children() == []
+    assert _stopped(_used_files(demo_run, tmp_path, 6), report, OSError) == []
     assert not feedback_folder(report).exists() and not report.exists()
 
 
 def test_an_interruption_between_files_leaves_no_worker_and_no_staging(demo_run, tmp_path):
     # Ctrl-C or SIGTERM can land while this process handles a file's outcome, outside the pool:
     # the workers are stopped there too, before the staging folder is removed, so none writes on.
-    import multiprocessing
-
-    import pytest
-
-    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for f in [f for f in data["files"] if f["status"] == "used"][:8]:
-        shutil.copy(f["file"], folder / Path(f["file"]).name)
-
     def interrupted(_path):
         raise KeyboardInterrupt
 
     report = tmp_path / "out" / "汇总.xlsx"
-    try:
-        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2, on_step=interrupted)
-    except KeyboardInterrupt:
-        alive = multiprocessing.active_children()  # while the interruption is still being handled
-    else:
-        pytest.fail("the interruption did not come through")
-    assert alive == []
+    assert _stopped(_used_files(demo_run, tmp_path, 8), report, KeyboardInterrupt, on_step=interrupted) == []
     assert not feedback_folder(report).exists() and not report.exists()
 
 
 def test_an_interruption_while_waiting_for_the_last_feedback_files(demo_run, tmp_path, monkeypatch):
     # After the report, the last feedback files are waited for; an interruption then stops the
     # workers still writing, and the staging folder goes.
-    import multiprocessing
-
-    import pytest
-    import tidu.workbook.report as report_module
-    from tidu.engine.consolidate import StagedFiles
-
-    data = json.loads(demo_run["json"].read_text(encoding="utf-8"))
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for f in [f for f in data["files"] if f["status"] == "used"][:8]:
-        shutil.copy(f["file"], folder / Path(f["file"]).name)
     reported = []
     monkeypatch.setattr(report_module, "write_report", lambda *a, **k: reported.append(True))
     real_add = StagedFiles.add
@@ -126,11 +109,5 @@ def test_an_interruption_while_waiting_for_the_last_feedback_files(demo_run, tmp
 
     monkeypatch.setattr(StagedFiles, "add", add)
     report = tmp_path / "out" / "汇总.xlsx"
-    try:
-        run_consolidation(folder, report, load_plan(), dt.date(2021, 9, 30), workers=2)
-    except KeyboardInterrupt:
-        alive = multiprocessing.active_children()
-    else:
-        pytest.fail("no feedback file was left to wait for after the report")
-    assert reported and alive == []
-    assert not feedback_folder(report).exists()
+    assert _stopped(_used_files(demo_run, tmp_path, 8), report, KeyboardInterrupt) == []
+    assert reported and not feedback_folder(report).exists()
