@@ -33,8 +33,13 @@ def check_character(first17: str) -> str:
 
 def _check(first17: str) -> str:
     """The check character of 17 characters already known to be of the code's set."""
-    total = int(first17.translate(_AS_DIGIT)[::-1], 34)
-    return CHARSET[(31 - total % 31) % 31]
+    return _check_of(first17.translate(_AS_DIGIT)[::-1])
+
+
+def _check_of(digits: str) -> str:
+    """The check character of a code whose first 17 characters are ``digits``: their values as
+    base-34 digits, last character first (see :func:`check_character`)."""
+    return CHARSET[-int(digits, 34) % 31]
 
 
 def with_check_character(first17: str) -> str:
@@ -73,7 +78,7 @@ def problems(codes: Iterable[str]) -> dict[str, str]:
     backwards = "".join(sized).translate(_AS_DIGIT)[::-1]
     end = len(backwards)
     for code in sized:  # code i is backwards[end - 18 : end], its check character first
-        if CHARSET[-int(backwards[end - 17:end], 34) % 31] != code[17]:
+        if _check_of(backwards[end - 17:end]) != code[17]:
             out[code] = "checksum"
         end -= 18
     return out
