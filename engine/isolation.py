@@ -322,14 +322,14 @@ def _run_pool(fn: Callable[[Any], Any], queue: deque[Any], workers: int, lost: l
                     continue
                 if ready is worker.conn or worker.conn.poll():  # a result first, even from a dying worker
                     try:
-                        status, *rest = worker.conn.recv()
-                        value = rest[0] if status != "then" else rest
+                        message = worker.conn.recv()
                     except (EOFError, OSError):
-                        status, value = "died", None
-                    if status == "then":
-                        item, (status, value) = value
+                        message = ("died", None)
+                    if message[0] == "then":  # ("then", item, (status, value)): a later step's
+                        _, item, (status, value) = message
                         yield item, Done(_outcome(item, status, value))
                         continue
+                    status, value = message
                     if status != "died":
                         item = worker.in_hand.popleft()
                         yield item, _outcome(item, status, value)
