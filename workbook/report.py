@@ -344,9 +344,8 @@ def _issues(book: Any, fmts: Formats, result: Consolidation) -> None:
     counted = sorted(((severity, centres.get(file, "") or file, code, n)
                       for file, counts in result.finding_counts.items() for (severity, code), n in counts.items()),
                      key=lambda t: (_SEVERITY_ORDER.get(t[0], 9), t[1], -t[3], t[2]))
-    labels = {severity.value: severity.label for severity in Severity}
     for severity, centre, code, n in counted:  # unformatted, as the list above
-        put(r, 0, labels[severity])
+        put(r, 0, Severity(severity).label)
         write_text(ws, r, 1, centre, fmts=fmts)
         put_number(r, 3, n)
         put(r, 5, code)
