@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import cast
 
@@ -59,7 +59,7 @@ class Context:
     def targets(self) -> list[Target]:
         """What this centre is judged against: its share (分解落实), else its unit's row."""
         if not self.known_centre:
-            return [t.model_copy(update={"enterprises": None, "sessions": None}) for t in self.plan.targets(None)]
+            return [replace(t, enterprises=None, sessions=None) for t in self.plan.targets(None)]
         return self.plan.share_targets(self.submission.meta.centre or "") or self.plan.targets(self.unit)
 
     @cached_property

@@ -8,17 +8,17 @@ never missing); it raises :class:`PlanError` carrying all findings when the file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import yaml
-from pydantic import ValidationError
 from tidu.engine.plan_checks import check_plan, check_rules
 from tidu.schemas import PLANS_DIR, RULESETS_DIR
 from tidu.schemas.catalogue import finding
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan, Plan, TierRuleSet
+
+T = TypeVar("T")
 
 
 class PlanError(Exception):
@@ -48,6 +48,7 @@ class PlanReport:
 _PYDANTIC_REASONS = {
     "missing": "缺少此项",
     "extra_forbidden": "不认识的项（请检查拼写）",
+    "unexpected_keyword_argument": "不认识的项（请检查拼写）",
     "int_parsing": '应为整数或 "/"',
     "int_type": '应为整数或 "/"',
     "int_from_float": "应为整数",
@@ -60,6 +61,7 @@ _PYDANTIC_REASONS = {
     "list_type": "应为列表，如 [1, 2, 3]",
     "dict_type": "应为“名称: 内容”的形式",
     "model_type": "应为“名称: 内容”的形式",
+    "dataclass_type": "应为“名称: 内容”的形式",
 }
 
 
@@ -68,23 +70,47 @@ def _where(loc: tuple[Any, ...]) -> str:
     return " › ".join(parts) or "文件顶层"
 
 
-def _validation_findings(error: ValidationError, source: str) -> list[Finding]:
+def _validation_findings(errors: list[dict[str, Any]], source: str) -> list[Finding]:
     out = []
-    for err in error.errors():
+    for err in errors:
         template = _PYDANTIC_REASONS.get(err["type"])
         ctx = err.get("ctx") or {}
         reason = template.format(**ctx) if template else err["msg"]
-        # The quota union reports each branch; keep one message per location.
-        loc = tuple(p for p in err["loc"] if p not in ("int", "none", "function-after[_parse_quota(), int]"))
-        out.append(finding("plan-field-invalid", file=source, where=_where(loc), reason=reason,
+        out.append(finding("plan-field-invalid", file=source, where=_where(err["loc"]), reason=reason,
                            value=err.get("input") if not isinstance(err.get("input"), (dict, list)) else None))
     unique = {(f.message, f.value): f for f in out}
     return list(unique.values())
 
 
-#: libyaml's parser (a C extension shipped in PyYAML's wheels) with the safe constructor: the
-#: plan is read at the start of every command, and the pure-Python parser takes 0.1 s per plan.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Invalid(Exception):
+    """A file's data that does not fit its record: pydantic's errors, as plain dicts."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__(f"{len(errors)} errors")
+        self.errors = errors
+
+
+@cache
+def _adapter(kind: type) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(kind)
+
+
+def validated(kind: type[T], data: Any) -> T:
+    """``data`` (as read from a file) as a ``kind`` record, checked by pydantic; raises
+    :class:`_Invalid` with every error. pydantic is imported here, on first use, only."""
+    from pydantic import ValidationError
+
+    try:
+        return _adapter(kind).validate_python(data)
+    except ValidationError as exc:
+        raise _Invalid(exc.errors()) from None
+
+
+def as_json(record: Any) -> Any:
+    """A plan record as JSON data, as its file would write it ("/" for a quota not assigned)."""
+    return _adapter(type(record)).dump_python(record, mode="json")
 
 
 def _read_yaml(path: Path) -> Any:
@@ -96,8 +122,12 @@ def _read_yaml(path: Path) -> Any:
 
 @lru_cache(maxsize=16)
 def _parsed_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    import yaml
+
+    # libyaml's parser (a C extension shipped in PyYAML's wheels) with the safe constructor: the
+    # pure-Python parser takes 0.1 s per plan
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_SAFE_LOADER)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +171,8 @@ def resolve_plan_path(plan: str | Path | None) -> Path:
 
 def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanReport:
     """Read a plan file and report every inconsistency in it; never raises for bad content."""
+    import yaml
+
     path = Path(path)
     report = PlanReport(source=str(path))
     try:
@@ -165,12 +197,12 @@ def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanRep
         report.findings.append(finding("plan-unreadable", file=str(path), reason="内容为空或不是计划文件"))
         return report
     try:
-        report.plan = Plan.model_validate(data)
+        report.plan = validated(Plan, data)
     except RecursionError:
         report.findings.append(finding("plan-unreadable", file=str(path), reason="内容嵌套层级过深，不是计划文件"))
         return report
-    except ValidationError as exc:
-        report.findings.extend(_validation_findings(exc, str(path)))
+    except _Invalid as exc:
+        report.findings.extend(_validation_findings(exc.errors, str(path)))
         return report
     report.findings.extend(check_plan(report.plan))
     report.rules, rule_findings = _load_rules(report.plan, rules_dir)
@@ -182,11 +214,13 @@ def _load_rules(plan: Plan, rules_dir: Path) -> tuple[TierRuleSet | None, list[F
     path = rules_dir / f"{plan.tier_rules}.yaml"
     if not path.exists():
         return None, [finding("plan-rules-missing", name=plan.tier_rules)]
+    import yaml
+
     try:
-        rules = TierRuleSet.model_validate(_read_yaml(path))
-    except (yaml.YAMLError, ValidationError) as exc:
+        rules = validated(TierRuleSet, _read_yaml(path))
+    except (yaml.YAMLError, _Invalid) as exc:
         reason = "格式错误" if isinstance(exc, yaml.YAMLError) else "; ".join(
-            f"{_where(e['loc'])} {e['msg']}" for e in exc.errors())
+            f"{_where(e['loc'])} {e['msg']}" for e in exc.errors)
         return None, [finding("plan-rules-invalid", name=plan.tier_rules, reason=reason)]
     return rules, list(check_rules(plan, rules))
 

@@ -8,11 +8,14 @@ numbers) live here; cross-checks between annexes (totals, known names) are in
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+# The records are plain frozen dataclasses, and pydantic is imported only where a plan file is
+# validated (engine.plan): a command that loads an already validated plan (engine.plan_cache)
+# never imports it. The markers below tell pydantic the rules a field's type cannot say.
 
 NOT_ASSIGNED = "/"
 
@@ -24,27 +27,53 @@ def _parse_quota(value: object) -> object:
     return value
 
 
+class Bounds:
+    """Marker for pydantic: a whole number within ``ge``..``le`` (``Annotated[int, Bounds(ge=0)]``)."""
+
+    def __init__(self, ge: int | None = None, le: int | None = None):
+        self.ge, self.le = ge, le
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema.update({k: v for k, v in (("ge", self.ge), ("le", self.le)) if v is not None})
+        return schema
+
+
+class _QuotaCell:
+    """Marker for pydantic: "/" reads as None, anything else as a non-negative whole number;
+    None is written back as "/"."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema as cs
+
+        return cs.no_info_before_validator_function(
+            _parse_quota, cs.nullable_schema(cs.int_schema(ge=0)),
+            serialization=cs.plain_serializer_function_ser_schema(lambda v: NOT_ASSIGNED if v is None else v))
+
+
 #: A quota cell of an annex: a non-negative whole number, or None for "/" (not assigned).
 #: None and 0 are different: "/" means no completion figure at all.
-Quota = Annotated[
-    Annotated[int, Field(ge=0)] | None,
-    BeforeValidator(_parse_quota),
-    PlainSerializer(lambda v: NOT_ASSIGNED if v is None else v),
-]
+Quota = Annotated[int | None, _QuotaCell()]
+
+#: A record of the plan file: frozen, keyword-only, and (when pydantic reads a file into it) no
+#: key the record does not know.
+_record = dataclass(frozen=True, kw_only=True)
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class _Frozen:
+    __pydantic_config__: ClassVar[dict[str, str]] = {"extra": "forbid"}
 
 
+@_record
 class Tier(_Frozen):
     """A tier of the pyramid; ``label`` is what workbooks show, ``code`` is for identifiers."""
 
     code: str
     label: str
-    population: int = Field(ge=0)
+    population: Annotated[int, Bounds(ge=0)]
 
 
+@_record
 class Category(_Frozen):
     """A service category (服务类别) with the other spellings found in the plan's annexes."""
 
@@ -53,6 +82,7 @@ class Category(_Frozen):
     aliases: tuple[str, ...] = ()
 
 
+@_record
 class ContentCell(_Frozen):
     """附表1 service content for one category × tier: the printed text and its pickable items."""
 
@@ -60,28 +90,32 @@ class ContentCell(_Frozen):
     items: tuple[str, ...] = ()
 
 
+@_record
 class Annex1Row(_Frozen):
     """附表1, one category: session quota per tier (plan tier order) and content per tier label."""
 
     category: str
     sessions: tuple[Quota, ...]
-    content: dict[str, ContentCell] = {}
+    content: dict[str, ContentCell] = field(default_factory=dict)
 
 
+@_record
 class Annex1(_Frozen):
     totals: tuple[Quota, ...]
     rows: tuple[Annex1Row, ...]
 
 
+@_record
 class Annex2Row(_Frozen):
     """附表2, one category: the provincial centre's task per tier label, deadline, person."""
 
     category: str
     deadline: str
     responsible: str
-    tasks: dict[str, str] = {}
+    tasks: dict[str, str] = field(default_factory=dict)
 
 
+@_record
 class Unit(_Frozen):
     """附表3, one row: ``row`` holds (enterprises, sessions) per tier, flattened as printed."""
 
@@ -91,12 +125,14 @@ class Unit(_Frozen):
     row: tuple[Quota, ...]
 
 
+@_record
 class Annex3(_Frozen):
     national_note: str = ""
     totals: tuple[Quota, ...]
     units: tuple[Unit, ...]
 
 
+@_record
 class Centre(_Frozen):
     """A reporting centre of the registry and the 附表3 row it reports."""
 
@@ -105,11 +141,13 @@ class Centre(_Frozen):
     unit: str
 
 
+@_record
 class ProvincialCentre(_Frozen):
     name: str
     tiers: tuple[str, ...]
 
 
+@_record
 class Target(_Frozen):
     """Targets of one tier for one unit: None means "/" (no target assigned)."""
 
@@ -126,21 +164,23 @@ class GoalMeasure(StrEnum):
     NEW_ABOVE_SCALE = "new_above_scale"  # roster enterprises whose 是否纳入规上统计 turned 是 in the plan year
 
 
+@_record
 class Goal(_Frozen):
     """A headline goal of the plan, reported against what the data shows (DESIGN §2.5)."""
 
     code: str
     label: str  # the plan's words, e.g. 一企一策
     tier: str | None = None
-    target: int = Field(ge=0)
+    target: Annotated[int, Bounds(ge=0)]
     measure: GoalMeasure
 
 
+@_record
 class Plan(_Frozen):
     """One year's plan, exactly as its data file says."""
 
     id: str
-    year: int = Field(ge=2000, le=2100)
+    year: Annotated[int, Bounds(ge=2000, le=2100)]
     title: str
     issuer: str = ""
     tier_rules: str
@@ -155,10 +195,10 @@ class Plan(_Frozen):
     centres: tuple[Centre, ...]
     #: 分解落实: per shared 附表3 unit, per centre, a row laid out like the unit's (enterprises,
     #: sessions per tier; "/" where the unit's row has "/"). Optional; shares must add up to the row.
-    shares: dict[str, dict[str, tuple[Quota, ...]]] = {}
+    shares: dict[str, dict[str, tuple[Quota, ...]]] = field(default_factory=dict)
     goals: tuple[Goal, ...] = ()
     #: Enterprises whose tier the province has confirmed (published lists): credit code → tier label.
-    registry: dict[str, str] = {}
+    registry: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # the full plan is pages long; tracebacks need only its identity
         return f"Plan(id={self.id!r}, year={self.year})"
@@ -304,6 +344,7 @@ class Plan(_Frozen):
         return {}  # unit → its targets, made once (asked for by every file and every unit)
 
 
+@_record
 class Rule(_Frozen):
     """One criterion: a roster metric, or the percentage ratio of two metrics, against a bound."""
 
@@ -314,17 +355,19 @@ class Rule(_Frozen):
     text: str
 
 
-class _RuleFilePart(BaseModel):
+class _RuleFilePart:
     # A rule set file also holds the screening criteria (DESIGN §11), read strictly by
     # tidu.schemas.screening.RuleSet; this model reads only the roster checks and ignores the rest.
-    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+    __pydantic_config__: ClassVar[dict[str, str]] = {"extra": "ignore"}
 
 
+@_record
 class TierCriteria(_RuleFilePart):
     text: str
     rules: tuple[Rule, ...] = ()
 
 
+@_record
 class TierRuleSet(_RuleFilePart):
     """A versioned set of tier criteria (e.g. the 2018 national notice), chosen by a plan."""
 
@@ -336,14 +379,13 @@ class TierRuleSet(_RuleFilePart):
         return f"TierRuleSet(id={self.id!r})"
 
 
+@_record
 class LoadedPlan(_Frozen):
     """A plan that passed every check, with its rule set: neither is ever missing.
 
     ``source`` is where it was read from (a shipped plan's path or the file the analyst gave);
     the object itself travels to worker processes, so nothing downstream reloads a plan.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, defer_build=True)
 
     plan: Plan
     rules: TierRuleSet

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from tidu.schemas.findings import Finding, Severity
 from tidu.schemas.plan import LoadedPlan
 
@@ -17,10 +16,9 @@ GREEN_AT = 1.0  # done
 AMBER_AT = 0.5  # on its way; below this, far behind
 
 
-class TierProgress(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class TierProgress:
     """Actuals against targets for one tier (DESIGN §5). A target of None means "/" or none."""
-
-    model_config = ConfigDict(frozen=True)
 
     tier: str
     sessions: int
@@ -36,7 +34,7 @@ class TierProgress(BaseModel):
     enterprises_gap: int | None
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # every value is JSON's own
 
 
 @dataclass

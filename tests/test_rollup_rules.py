@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -256,7 +257,7 @@ def test_merge_of_by_category():
     ({}, {}, None, None),
 ])
 def test_tier_is_registry_then_highest_roster_then_earliest_session(plan, registry, roster, signed, expected):
-    the_plan = plan.model_copy(update={"registry": registry})
+    the_plan = replace(plan, registry=registry)
     t = _tally({A: signed} if signed else {}, roster)
     got = decide_tier(A, t, the_plan)
     assert (None if got is None else tuple(got)) == expected
@@ -270,7 +271,7 @@ def test_decide_tiers_covers_the_served_only(plan):
 def test_tier_conflicts_name_the_claimers(plan):
     t = _tally(roster={A: {"甲": MICRO, "乙": ABOVE}, B: {"甲": MICRO, "丙": MICRO}, C: {"甲": NAT}})
     assert tier_conflicts(t, plan) == {A: {"甲": MICRO, "乙": ABOVE}}
-    confirmed = plan.model_copy(update={"registry": {A: ABOVE}})
+    confirmed = replace(plan, registry={A: ABOVE})
     assert tier_conflicts(t, confirmed) == {}  # the registry decides: no conflict to report
     # told which codes several claimers claim (C, and an enterprise on no roster, only sign in
     # elsewhere), the answer is the same
@@ -432,7 +433,7 @@ def test_decide_tiers_is_decide_tier_for_everyone(data):
             t.roster.setdefault(claimer, {})[code] = data.draw(st.sampled_from(tiers))
     registry = {code: data.draw(st.sampled_from([*tiers, "未知梯度"]))
                 for code in data.draw(st.lists(st.sampled_from(codes), unique=True))}
-    plan = plan.model_copy(update={"registry": registry})
+    plan = replace(plan, registry=registry)
     assert decide_tiers(t, plan) == {code: decide_tier(code, t, plan).tier for code in t.signed}
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tidu.engine.plan import validated
 from tidu.engine.screen import load_ruleset, load_warning_rules, ruleset_ids
 from tidu.engine.screen.evaluate import Judge, judge_tier
 from tidu.engine.screen.series import Series
@@ -31,7 +32,8 @@ def test_shipped_rule_sets():
         rules = load_ruleset(rid)
         load_warning_rules(rules.warnings)
         # the roster-check model of `tidu check` reads the same file
-        TierRuleSet.model_validate(yaml.safe_load((RULESETS_DIR / f"{rid}.yaml").read_text(encoding="utf-8")))
+        data = yaml.safe_load((RULESETS_DIR / f"{rid}.yaml").read_text(encoding="utf-8"))
+        assert validated(TierRuleSet, data).id == rid
     assert load_ruleset("miit-2026").status == "待核对"
     assert load_ruleset("tiers-2018").status == load_ruleset("miit-2022").status == "有效"
     flagged = [c.id for t in load_ruleset("miit-2026").tiers.values() for top in t.criteria for c in top.walk()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tidu.engine.cli.texttable import render
-from tidu.engine.plan import PlanReport
+from tidu.engine.plan import PlanReport, as_json
 from tidu.engine.plan_checks import annex3_headers
 from tidu.schemas.plan import NOT_ASSIGNED
 
@@ -42,8 +42,8 @@ def plan_text(report: PlanReport) -> str:
 
 def plan_json(report: PlanReport) -> dict[str, Any]:
     plan = report.plan
-    data = plan.model_dump(mode="json")
+    data = as_json(plan)
     data["valid"] = report.valid
     data["findings"] = [f.to_json() for f in report.findings]
-    data["rules"] = report.rules.model_dump(mode="json") if report.rules else None
+    data["rules"] = as_json(report.rules) if report.rules else None
     return data
