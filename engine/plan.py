@@ -12,6 +12,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tidu.engine import plan_cache
 from tidu.engine.plan_checks import check_plan, check_rules
 from tidu.schemas import PLANS_DIR, RULESETS_DIR
 from tidu.schemas.catalogue import finding
@@ -114,27 +115,31 @@ def as_json(record: Any) -> Any:
 
 
 def _read_yaml(path: Path) -> Any:
-    """The file's data, parsed once per process and version of the file (the shipped plan is read
-    for its id and year, then loaded): shared, so callers only read it."""
-    st = path.stat()
-    return _parsed_yaml(str(path), st.st_mtime_ns, st.st_size)
+    """The file's data, parsed once per process and content (the shipped plan is read for its id
+    and year, then loaded): shared, so callers only read it."""
+    with open(path, "rb") as fh:
+        return _parsed_yaml(fh.read())
 
 
 @lru_cache(maxsize=16)
-def _parsed_yaml(path: str, mtime_ns: int, size: int) -> Any:
+def _parsed_yaml(content: bytes) -> Any:
     import yaml
 
     # libyaml's parser (a C extension shipped in PyYAML's wheels) with the safe constructor: the
     # pure-Python parser takes 0.1 s per plan
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(content.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @lru_cache(maxsize=1)
 def _shipped_index() -> dict[str, tuple[Path, int]]:
-    """id → (file, plan year) of every shipped plan, each file parsed once per process."""
+    """id → (file, plan year) of every shipped plan: a valid one as loaded (kept, see
+    engine.plan_cache), any other as its file says."""
     found: dict[str, tuple[Path, int]] = {}
     for path in sorted(PLANS_DIR.glob("*.yaml")):
+        checked = _checked(str(path.resolve()))
+        if isinstance(checked, tuple):
+            found.setdefault(checked[0].id, (path, checked[0].year))
+            continue
         data = _read_yaml(path)
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             year = data.get("year", 0)
@@ -226,8 +231,20 @@ def _load_rules(plan: Plan, rules_dir: Path) -> tuple[TierRuleSet | None, list[F
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str) -> PlanReport:
-    return check_plan_file(path)
+def _checked(path: str) -> tuple[Plan, TierRuleSet] | list[Finding]:
+    """The plan file at ``path`` (resolved) with its rule set when it passes every check, else its
+    errors: once per process, and kept between commands while its files do not change."""
+    kept = plan_cache.recall(path)
+    if kept is not None:
+        return kept
+    plan_bytes = plan_cache.source_bytes(path)
+    report = check_plan_file(path)
+    if report.plan is None or report.rules is None or not report.valid:
+        return [f for f in report.findings if f.severity == Severity.ERROR]
+    rules_path = str(RULESETS_DIR / f"{report.plan.tier_rules}.yaml")
+    plan_cache.remember(((path, plan_bytes), (rules_path, plan_cache.source_bytes(rules_path))),
+                        report.plan, report.rules)
+    return report.plan, report.rules
 
 
 def load_plan(plan: str | Path | None = None) -> LoadedPlan:
@@ -236,10 +253,10 @@ def load_plan(plan: str | Path | None = None) -> LoadedPlan:
     Loaded once per process and path; raises :class:`PlanError` with every error otherwise.
     """
     path = resolve_plan_path(plan)
-    report = _load_cached(str(path.resolve()))
-    if report.plan is None or report.rules is None or not report.valid:
-        raise PlanError(str(path), [f for f in report.findings if f.severity == Severity.ERROR])
-    return LoadedPlan(plan=report.plan, rules=report.rules, source=str(path))
+    checked = _checked(str(path.resolve()))
+    if not isinstance(checked, tuple):
+        raise PlanError(str(path), checked)
+    return LoadedPlan(plan=checked[0], rules=checked[1], source=str(path))
 
 
 def shipped_plan(plan_id: str) -> LoadedPlan | None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 # xlwings' remote engine (xlwings PRO, PolyForm Noncommercial 1.0.0, which covers government
 # institutions) runs the Excel front doors on Linux; it reads this before xlwings is imported.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+# Checked plans are kept (engine.plan_cache) in a folder of the test run's own, not the user's.
+if "TIDU_CACHE_DIR" not in os.environ:
+    os.environ["TIDU_CACHE_DIR"] = tempfile.mkdtemp(prefix="tidu-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TIDU_CACHE_DIR"], ignore_errors=True)
 
 import pytest
 from tidu.engine.plan import load_plan

@@ -1,0 +1,155 @@
+"""Kept plans (engine.plan_cache): used only for the very bytes that were checked, else checked anew."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tidu.engine import plan as plan_module
+from tidu.engine import plan_cache
+from tidu.engine.plan import PlanError, check_plan_file, load_plan
+from tidu.schemas import PLANS_DIR, RULESETS_DIR
+
+PLAN_FILE = PLANS_DIR / "yunnan-2021.yaml"
+RULES_FILE = RULESETS_DIR / "tiers-2018.yaml"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder of this test's own, and no plan remembered by this process."""
+    monkeypatch.setenv("TIDU_CACHE_DIR", str(tmp_path / "cache"))
+    plan_module._checked.cache_clear()
+    yield tmp_path / "cache" / "plans"
+    plan_module._checked.cache_clear()
+
+
+def _copy_plan(tmp_path: Path) -> Path:
+    path = tmp_path / "plan.yaml"
+    shutil.copyfile(PLAN_FILE, path)
+    return path
+
+
+def _load_fresh(path: Path):
+    plan_module._checked.cache_clear()  # as a new command would: nothing remembered in memory
+    return load_plan(path)
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Change the text without changing the file's size or modification time."""
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text and len(old.encode()) == len(new.encode())
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size
+
+
+def test_a_kept_plan_is_the_checked_plan(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    loaded = _load_fresh(path)
+    assert len(list(cache.glob("*.pickle"))) == 1
+    kept = plan_cache.recall(str(path.resolve()))
+    assert kept is not None
+    assert kept[0] == check_plan_file(path).plan == loaded.plan
+    assert kept[1].id == loaded.rules.id == "tiers-2018"
+
+
+def test_a_command_on_a_kept_plan_imports_neither_pydantic_nor_yaml(cache):
+    code = ("import sys; from tidu.engine.plan import load_plan; p = load_plan().plan; "
+            "print(p.id, p.year, len(p.annex3.units), 'pydantic' in sys.modules, 'yaml' in sys.modules)")
+    env = {**os.environ, "TIDU_CACHE_DIR": str(cache.parent)}
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0] == ["yunnan-2021", "2021", "30", "True", "True"]  # checked, then kept
+    assert runs[1] == ["yunnan-2021", "2021", "30", "False", "False"]  # the kept copy
+
+
+def test_an_edit_that_keeps_size_and_time_is_seen(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    assert _load_fresh(path).plan.year == 2021
+    _same_size_edit(path, "year: 2021", "year: 2022")
+    assert _load_fresh(path).plan.year == 2022
+
+
+def test_an_edit_that_breaks_the_plan_is_reported_not_hidden_by_the_kept_copy(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    _load_fresh(path)
+    _same_size_edit(path, "year: 2021", "year: 1999")
+    with pytest.raises(PlanError) as raised:
+        _load_fresh(path)
+    assert {f.code for f in raised.value.findings} == {"plan-field-invalid"}
+    assert plan_cache.recall(str(path.resolve())) is None  # the old copy no longer fits the file
+
+
+def test_a_broken_plan_is_never_kept(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    _same_size_edit(path, "year: 2021", "year: 1999")
+    with pytest.raises(PlanError):
+        _load_fresh(path)
+    assert not cache.exists() or not list(cache.glob("*.pickle"))
+
+
+def test_a_changed_rule_set_file_is_seen(cache, tmp_path):
+    plan = check_plan_file(PLAN_FILE)
+    rules = tmp_path / "rules.yaml"
+    shutil.copyfile(RULES_FILE, rules)
+    key = str(PLAN_FILE.resolve())
+    sources = ((key, PLAN_FILE.read_bytes()), (str(rules), rules.read_bytes()))
+    plan_cache.remember(sources, plan.plan, plan.rules)
+    assert plan_cache.recall(key) is not None
+    rules.write_bytes(rules.read_bytes() + b"\n")
+    assert plan_cache.recall(key) is None
+    rules.unlink()
+    assert plan_cache.recall(key) is None
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not-a-pickle", "empty", "other-code", "other-format",
+                                    "other-file", "writable-by-others"])
+def test_a_copy_that_cannot_be_trusted_is_passed_over(cache, tmp_path, monkeypatch, damage):
+    path = _copy_plan(tmp_path)
+    key = str(path.resolve())
+    _load_fresh(path)
+    [entry] = cache.glob("*.pickle")
+    if damage == "truncated":
+        entry.write_bytes(entry.read_bytes()[:200])
+    elif damage == "not-a-pickle":
+        entry.write_bytes(b"PK\x03\x04 not a pickle")
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    elif damage == "other-code":  # the checking code changed since (another tidu, an edited module)
+        monkeypatch.setattr(plan_cache, "__version__", "0.0.0-other")
+    elif damage == "other-format":
+        monkeypatch.setattr(plan_cache, "_FORMAT", plan_cache._FORMAT + 1)
+    elif damage == "other-file":  # another plan file whose name has the same checksum
+        other = tmp_path / "other.yaml"
+        shutil.copyfile(PLAN_FILE, other)
+        shutil.copyfile(entry, plan_cache._entry(str(other.resolve())))
+        key = str(other.resolve())
+    elif damage == "writable-by-others":
+        if os.name == "nt":
+            pytest.skip("POSIX permissions")
+        entry.chmod(0o666)
+    assert plan_cache.recall(key) is None
+    assert _load_fresh(Path(key)).plan.year == 2021  # checked anew, still loads
+
+
+def test_a_folder_that_cannot_be_written_only_costs_the_check(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TIDU_CACHE_DIR", str(blocker))
+    path = _copy_plan(tmp_path)
+    assert _load_fresh(path).plan.id == "yunnan-2021"
+    assert plan_cache.recall(str(path.resolve())) is None
+    plan_module._checked.cache_clear()
+
+
+def test_the_cache_folder_follows_the_platform_conventions(monkeypatch, tmp_path):
+    monkeypatch.delenv("TIDU_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert plan_cache.cache_dir() == tmp_path / "tidu" / "plans"
+    monkeypatch.setenv("TIDU_CACHE_DIR", str(tmp_path / "mine"))
+    assert plan_cache.cache_dir() == tmp_path / "mine" / "plans"
