@@ -13,6 +13,7 @@ that cannot be written, a copy that cannot be read, or one another user could ha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
@@ -118,11 +119,12 @@ def remember(sources: tuple[tuple[str, bytes | None], ...], plan: Any, rules: An
     entry, stamp = _entry(sources[0][0]), _stamp()
     if entry is None or not stamp or any(content is None for _, content in sources):
         return
+    partial = entry.with_name(f"{entry.stem}.{os.getpid()}.part")
     try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = entry.with_name(f"{entry.stem}.{os.getpid()}.part")
         with open(partial, "wb") as fh:
             pickle.dump((stamp, sources, plan, rules), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, entry)
-    except OSError:
-        return
+    except (OSError, pickle.PicklingError):  # a full disk, a folder of another user, a read-only home
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)

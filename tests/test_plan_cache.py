@@ -153,3 +153,13 @@ def test_the_cache_folder_follows_the_platform_conventions(monkeypatch, tmp_path
     assert plan_cache.cache_dir() == tmp_path / "tidu" / "plans"
     monkeypatch.setenv("TIDU_CACHE_DIR", str(tmp_path / "mine"))
     assert plan_cache.cache_dir() == tmp_path / "mine" / "plans"
+
+
+def test_a_copy_that_cannot_be_written_whole_leaves_nothing_behind(cache, tmp_path, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(plan_cache.pickle, "dump", full_disk)
+    path = _copy_plan(tmp_path)
+    assert _load_fresh(path).plan.year == 2021
+    assert list(cache.iterdir()) == []  # neither a copy nor a half-written part
