@@ -91,6 +91,8 @@ class FileState(StrEnum):
 
 @dataclass
 class FileStatus:
+    """One file of a consolidated folder: what became of it (used, superseded, rejected, skipped) and why."""
+
     file: str
     status: FileState
     centre: str | None = None
