@@ -5,10 +5,13 @@ file hold exactly the bytes they held when it was checked (compared in full, not
 and while the code that reads and checks plans is the one that kept it. A command on a kept plan
 parses no YAML and imports no pydantic: about a tenth of a second less at every start.
 
-The copies live in the user's own cache folder: ``TIDU_CACHE_DIR`` when set, else
-``%LOCALAPPDATA%\\tidu\\cache`` on Windows, ``$XDG_CACHE_HOME/tidu`` or ``~/.cache/tidu``. A folder
-that cannot be written, a copy that cannot be read, or one another user could have written
-(it is a pickle) is passed over: the plan is then checked as if there were no copy.
+Where copies live, like bytecode: a plan shipped with tidu is kept in the ``__pycache__`` folder
+beside it when that can be written (so every user of an installation shares it), else in the
+user's own cache folder (``%LOCALAPPDATA%\\tidu\\cache`` on Windows, ``$XDG_CACHE_HOME/tidu`` or
+``~/.cache/tidu``), as any other plan is. ``TIDU_CACHE_DIR``, when set, is the only place used.
+A folder that cannot be written, a copy that cannot be read, or one someone other than the user
+(or the administrator) could have written (it is a pickle) is passed over: the plan is then
+checked as if there were no copy.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ import os
 import pickle
 import sys
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from tidu.schemas import PLANS_DIR
 
 from tidu import __version__
 
@@ -29,8 +35,8 @@ _FORMAT = 1
 _CHECKING_MODULES = ("tidu.schemas.plan", "tidu.engine.plan", "tidu.engine.plan_checks")
 
 
-def cache_dir() -> Path | None:
-    """Where kept plans go, or None when no folder can be named."""
+def user_cache_dir() -> Path | None:
+    """The user's folder of kept plans (``TIDU_CACHE_DIR`` when set), or None when none can be named."""
     if given := os.environ.get("TIDU_CACHE_DIR"):
         return Path(given) / "plans"
     if os.name == "nt" and (local := os.environ.get("LOCALAPPDATA")):
@@ -42,6 +48,23 @@ def cache_dir() -> Path | None:
         except RuntimeError:  # no home folder to be found
             return None
     return Path(base) / "tidu" / "plans"
+
+
+@lru_cache(maxsize=1)
+def _shipped_folder() -> str:
+    return str(PLANS_DIR.resolve())
+
+
+def _entries(plan_path: str) -> list[Path]:
+    """Where a kept copy of the plan file ``plan_path`` (resolved) may be, in the order looked in
+    and written to."""
+    name = f"{os.path.basename(plan_path)}.{zlib.crc32(plan_path.encode('utf-8', 'surrogateescape')):08x}.pickle"
+    folders = []
+    if not os.environ.get("TIDU_CACHE_DIR") and os.path.dirname(plan_path) == _shipped_folder():
+        folders.append(Path(plan_path).parent / "__pycache__")
+    if (user := user_cache_dir()) is not None:
+        folders.append(user)
+    return [folder / name for folder in folders]
 
 
 def _stamp() -> tuple[Any, ...]:
@@ -58,13 +81,6 @@ def _stamp() -> tuple[Any, ...]:
     return (_FORMAT, __version__, sys.version_info[:2], tuple(files))
 
 
-def _entry(plan_path: str) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
-    return folder / f"{zlib.crc32(plan_path.encode('utf-8', 'surrogateescape')):08x}.pickle"
-
-
 def _read_bytes(path: str) -> bytes | None:
     try:
         with open(path, "rb") as fh:
@@ -74,20 +90,25 @@ def _read_bytes(path: str) -> bytes | None:
 
 
 def _trusted(fh: Any) -> bool:
-    """The copy is the user's own and no one else can have changed it (POSIX; on Windows the
-    folder under %LOCALAPPDATA% is the user's)."""
+    """The copy is the user's own or the administrator's (as an installation's bytecode is), and no
+    one else can have changed it (POSIX; on Windows both folders are the user's or the installer's)."""
     if os.name == "nt":
         return True
     st = os.fstat(fh.fileno())
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+    return st.st_uid in (os.getuid(), 0) and not st.st_mode & 0o022
 
 
 def recall(plan_path: str) -> tuple[Any, Any] | None:
-    """(plan, rule set) kept for the plan file ``plan_path``, when its files and the checking code
-    are as they were; else None."""
-    entry = _entry(plan_path)
-    if entry is None:
-        return None
+    """(plan, rule set) kept for the plan file ``plan_path`` (resolved), when its files and the
+    checking code are as they were; else None."""
+    for entry in _entries(plan_path):
+        kept = _kept(entry, plan_path)
+        if kept is not None:
+            return kept
+    return None
+
+
+def _kept(entry: Path, plan_path: str) -> tuple[Any, Any] | None:
     try:
         with open(entry, "rb") as fh:
             if not _trusted(fh):
@@ -116,15 +137,26 @@ def remember(sources: tuple[tuple[str, bytes | None], ...], plan: Any, rules: An
 
     Best effort: nothing is kept when the folder cannot be written; a copy appears whole or not
     at all (written beside it, then renamed over it)."""
-    entry, stamp = _entry(sources[0][0]), _stamp()
-    if entry is None or not stamp or any(content is None for _, content in sources):
+    stamp = _stamp()
+    if not stamp or any(content is None for _, content in sources):
         return
+    for entry in _entries(sources[0][0]):
+        if _written(entry, (stamp, sources, plan, rules)):
+            return
+
+
+def _written(entry: Path, kept: tuple[Any, ...]) -> bool:
     partial = entry.with_name(f"{entry.stem}.{os.getpid()}.part")
     try:
-        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with open(partial, "wb") as fh:
-            pickle.dump((stamp, sources, plan, rules), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()  # left by a process of this number that was killed while writing
+        # 0o644 whatever the umask allows more: a copy others could write is never read (_trusted)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as fh:
+            pickle.dump(kept, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, entry)
-    except (OSError, pickle.PicklingError):  # a full disk, a folder of another user, a read-only home
+        return True
+    except (OSError, pickle.PicklingError):  # a full disk, a read-only installation or home
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+        return False

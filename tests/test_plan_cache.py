@@ -127,7 +127,7 @@ def test_a_copy_that_cannot_be_trusted_is_passed_over(cache, tmp_path, monkeypat
     elif damage == "other-file":  # another plan file whose name has the same checksum
         other = tmp_path / "other.yaml"
         shutil.copyfile(PLAN_FILE, other)
-        shutil.copyfile(entry, plan_cache._entry(str(other.resolve())))
+        shutil.copyfile(entry, plan_cache._entries(str(other.resolve()))[0])
         key = str(other.resolve())
     elif damage == "writable-by-others":
         if os.name == "nt":
@@ -150,9 +150,9 @@ def test_a_folder_that_cannot_be_written_only_costs_the_check(tmp_path, monkeypa
 def test_the_cache_folder_follows_the_platform_conventions(monkeypatch, tmp_path):
     monkeypatch.delenv("TIDU_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert plan_cache.cache_dir() == tmp_path / "tidu" / "plans"
+    assert plan_cache.user_cache_dir() == tmp_path / "tidu" / "plans"
     monkeypatch.setenv("TIDU_CACHE_DIR", str(tmp_path / "mine"))
-    assert plan_cache.cache_dir() == tmp_path / "mine" / "plans"
+    assert plan_cache.user_cache_dir() == tmp_path / "mine" / "plans"
 
 
 def test_a_copy_that_cannot_be_written_whole_leaves_nothing_behind(cache, tmp_path, monkeypatch):
@@ -163,3 +163,55 @@ def test_a_copy_that_cannot_be_written_whole_leaves_nothing_behind(cache, tmp_pa
     path = _copy_plan(tmp_path)
     assert _load_fresh(path).plan.year == 2021
     assert list(cache.iterdir()) == []  # neither a copy nor a half-written part
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch):
+    """A folder standing for tidu's shipped plans, with the plan in it, and a user cache folder;
+    no TIDU_CACHE_DIR (which would be the only place used)."""
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    shutil.copyfile(PLAN_FILE, folder / PLAN_FILE.name)
+    monkeypatch.delenv("TIDU_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    monkeypatch.setattr(plan_cache, "_shipped_folder", lambda: str(folder.resolve()))
+    plan_module._checked.cache_clear()
+    yield folder / PLAN_FILE.name
+    plan_module._checked.cache_clear()
+
+
+def test_a_shipped_plan_is_kept_beside_it_like_bytecode(shipped, tmp_path):
+    assert _load_fresh(shipped).plan.year == 2021
+    assert [p.name for p in (shipped.parent / "__pycache__").iterdir()] == [
+        f"{shipped.name}.{plan_cache.zlib.crc32(str(shipped.resolve()).encode()):08x}.pickle"]
+    assert not (tmp_path / "user").exists()
+    entry = next((shipped.parent / "__pycache__").iterdir())
+    if os.name != "nt":
+        assert entry.stat().st_mode & 0o777 == 0o644
+    assert plan_cache.recall(str(shipped.resolve())) is not None
+
+
+def test_a_shipped_plan_in_a_read_only_installation_is_kept_in_the_user_folder(shipped, tmp_path):
+    (shipped.parent / "__pycache__").write_text("a file where the folder would be")
+    assert _load_fresh(shipped).plan.year == 2021
+    assert len(list((tmp_path / "user" / "tidu" / "plans").glob("*.pickle"))) == 1
+    assert plan_cache.recall(str(shipped.resolve())) is not None
+
+
+def test_another_plan_is_never_kept_beside_it(cache, tmp_path, monkeypatch):
+    monkeypatch.delenv("TIDU_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    path = _copy_plan(tmp_path)
+    _load_fresh(path)
+    assert not (tmp_path / "__pycache__").exists()
+    assert len(list((tmp_path / "user" / "tidu" / "plans").glob("*.pickle"))) == 1
+
+
+def test_a_group_writable_umask_still_makes_a_copy_that_is_read(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    old = os.umask(0o002)
+    try:
+        _load_fresh(path)
+    finally:
+        os.umask(old)
+    assert plan_cache.recall(str(path.resolve())) is not None
