@@ -105,7 +105,7 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str], timed_runs: int = 1) -> tuple[float, int, int]:
+def run_measured(cmd: list[str], timed_runs: int = 1, env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """(seconds, peak tree RSS bytes, exit code) of a command.
 
     The time is the median of ``timed_runs`` runs with nothing else running; the memory is
@@ -115,9 +115,9 @@ def run_measured(cmd: list[str], timed_runs: int = 1) -> tuple[float, int, int]:
     times = []
     for _ in range(timed_runs):
         start = time.perf_counter()
-        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env).returncode
         times.append(time.perf_counter() - start)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     peak = 0
     stop = threading.Event()
 
