@@ -40,6 +40,8 @@ class PlanReport:
     plan: Plan | None = None
     rules: TierRuleSet | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: path → the very bytes that were parsed, of the plan file and of its rule set file
+    sources: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -117,8 +119,14 @@ def as_json(record: Any) -> Any:
 def _read_yaml(path: Path) -> Any:
     """The file's data, parsed once per process and content (the shipped plan is read for its id
     and year, then loaded): shared, so callers only read it."""
+    return _read_source(path)[1]
+
+
+def _read_source(path: Path) -> tuple[bytes, Any]:
+    """The file's bytes and the data parsed from exactly those bytes."""
     with open(path, "rb") as fh:
-        return _parsed_yaml(fh.read())
+        content = fh.read()
+    return content, _parsed_yaml(content)
 
 
 @lru_cache(maxsize=16)
@@ -181,7 +189,7 @@ def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanRep
     path = Path(path)
     report = PlanReport(source=str(path))
     try:
-        data = _read_yaml(path)
+        content, data = _read_source(path)
     except FileNotFoundError:
         report.findings.append(finding("plan-unreadable", file=str(path), reason="文件不存在"))
         return report
@@ -209,24 +217,27 @@ def check_plan_file(path: str | Path, rules_dir: Path = RULESETS_DIR) -> PlanRep
     except _Invalid as exc:
         report.findings.extend(_validation_findings(exc.errors, str(path)))
         return report
+    report.sources[str(path)] = content
     report.findings.extend(check_plan(report.plan))
-    report.rules, rule_findings = _load_rules(report.plan, rules_dir)
+    report.rules, rule_findings = _load_rules(report.plan, rules_dir, report.sources)
     report.findings.extend(rule_findings)
     return report
 
 
-def _load_rules(plan: Plan, rules_dir: Path) -> tuple[TierRuleSet | None, list[Finding]]:
+def _load_rules(plan: Plan, rules_dir: Path, sources: dict[str, bytes]) -> tuple[TierRuleSet | None, list[Finding]]:
     path = rules_dir / f"{plan.tier_rules}.yaml"
     if not path.exists():
         return None, [finding("plan-rules-missing", name=plan.tier_rules)]
     import yaml
 
     try:
-        rules = validated(TierRuleSet, _read_yaml(path))
+        content, data = _read_source(path)
+        rules = validated(TierRuleSet, data)
     except (yaml.YAMLError, _Invalid) as exc:
         reason = "格式错误" if isinstance(exc, yaml.YAMLError) else "; ".join(
             f"{_where(e['loc'])} {e['msg']}" for e in exc.errors)
         return None, [finding("plan-rules-invalid", name=plan.tier_rules, reason=reason)]
+    sources[str(path)] = content
     return rules, list(check_rules(plan, rules))
 
 
@@ -237,13 +248,10 @@ def _checked(path: str) -> tuple[Plan, TierRuleSet] | list[Finding]:
     kept = plan_cache.recall(path)
     if kept is not None:
         return kept
-    plan_bytes = plan_cache.source_bytes(path)
     report = check_plan_file(path)
     if report.plan is None or report.rules is None or not report.valid:
         return [f for f in report.findings if f.severity == Severity.ERROR]
-    rules_path = str(RULESETS_DIR / f"{report.plan.tier_rules}.yaml")
-    plan_cache.remember(((path, plan_bytes), (rules_path, plan_cache.source_bytes(rules_path))),
-                        report.plan, report.rules)
+    plan_cache.remember(tuple(report.sources.items()), report.plan, report.rules)  # the plan file first
     return report.plan, report.rules
 
 

@@ -17,22 +17,32 @@ checked as if there were no copy.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import pickle
+import stat
 import sys
+import time
 import zlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tidu.schemas import PLANS_DIR
 
 from tidu import __version__
 
 #: Bumped when what a kept copy holds changes shape.
-_FORMAT = 1
-#: The modules whose code decides what a checked plan is.
-_CHECKING_MODULES = ("tidu.schemas.plan", "tidu.engine.plan", "tidu.engine.plan_checks")
+_FORMAT = 2
+#: The packages whose code decides what a checked plan is: every module file of tidu's engine and
+#: schemas (the plan's records, the plan checks, the catalogue, the contract, credit codes...).
+_CHECKING_PACKAGES = ("tidu.engine", "tidu.schemas")
+#: And the libraries that read a plan file (looked up without being imported).
+_READING_LIBRARIES = ("pydantic", "pydantic_core", "yaml")
+#: A copy no command has written for this long is removed when another is written.
+_UNUSED_DAYS = 30
+#: How much of the plan file's name a copy's name shows (the rest is a checksum of the path).
+_NAME_CHARACTERS = 40
 
 
 def user_cache_dir() -> Path | None:
@@ -58,7 +68,8 @@ def _shipped_folder() -> str:
 def _entries(plan_path: str) -> list[Path]:
     """Where a kept copy of the plan file ``plan_path`` (resolved) may be, in the order looked in
     and written to."""
-    name = f"{os.path.basename(plan_path)}.{zlib.crc32(plan_path.encode('utf-8', 'surrogateescape')):08x}.pickle"
+    checksum = zlib.crc32(plan_path.encode("utf-8", "surrogatepass"))
+    name = f"{os.path.basename(plan_path)[:_NAME_CHARACTERS]}.{checksum:08x}.pickle"
     folders = []
     if not os.environ.get("TIDU_CACHE_DIR") and os.path.dirname(plan_path) == _shipped_folder():
         folders.append(Path(plan_path).parent / "__pycache__")
@@ -68,16 +79,21 @@ def _entries(plan_path: str) -> list[Path]:
 
 
 def _stamp() -> tuple[Any, ...]:
-    """What a kept copy must have been made by: this format, tidu's version, this Python, and the
-    checking code as installed (each module file's size and modification time)."""
+    """What a kept copy must have been made by: this format, tidu's version, this Python, the
+    checking code as installed (each module file's size and modification time) and the libraries
+    that read plan files (their main file's). () when the code is not installed as files."""
     files = []
-    for name in _CHECKING_MODULES:
-        module = sys.modules.get(name)
-        path = getattr(module, "__file__", None)
-        if path is None:
-            return ()  # not imported as files: keep nothing
-        st = os.stat(path)
-        files.append((name, st.st_size, st.st_mtime_ns))
+    for package in _CHECKING_PACKAGES:
+        folder = os.path.dirname(getattr(sys.modules.get(package), "__file__", None) or "")
+        if not folder:
+            return ()
+        with os.scandir(folder) as found:
+            files += sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in found if e.name.endswith(".py"))
+    for library in _READING_LIBRARIES:
+        spec = importlib.util.find_spec(library)
+        origin = spec.origin if spec is not None else None
+        st = os.stat(origin) if origin and os.path.isfile(origin) else None
+        files.append((library, st.st_size if st else -1, st.st_mtime_ns if st else -1))
     return (_FORMAT, __version__, sys.version_info[:2], tuple(files))
 
 
@@ -89,13 +105,34 @@ def _read_bytes(path: str) -> bytes | None:
         return None
 
 
-def _trusted(fh: Any) -> bool:
-    """The copy is the user's own or the administrator's (as an installation's bytecode is), and no
-    one else can have changed it (POSIX; on Windows both folders are the user's or the installer's)."""
-    if os.name == "nt":
-        return True
-    st = os.fstat(fh.fileno())
+def _owned_safely(st: os.stat_result) -> bool:
+    """The user's own or the administrator's, and writable by no one else (POSIX)."""
     return st.st_uid in (os.getuid(), 0) and not st.st_mode & 0o022
+
+
+def _open_trusted(entry: Path) -> BinaryIO | None:
+    """The copy, opened for reading, when it is a plain file that only the user (or, as for an
+    installation's bytecode, the administrator) can have written, in a folder no one else can
+    change: a link, a pipe or a file someone else could have put there is never read (it is a
+    pickle). On Windows both folders are the user's or the installer's."""
+    try:
+        fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    fh = os.fdopen(fd, "rb")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            fh.close()
+            return None
+        if os.name != "nt" and not (_owned_safely(st) and _owned_safely(os.stat(entry.parent))):
+            fh.close()
+            return None
+    except OSError:
+        fh.close()
+        return None
+    return fh
 
 
 def recall(plan_path: str) -> tuple[Any, Any] | None:
@@ -109,14 +146,15 @@ def recall(plan_path: str) -> tuple[Any, Any] | None:
 
 
 def _kept(entry: Path, plan_path: str) -> tuple[Any, Any] | None:
-    try:
-        with open(entry, "rb") as fh:
-            if not _trusted(fh):
-                return None
-            kept = pickle.load(fh)
-    except Exception:  # missing, unreadable, truncated, or from another version of the classes
+    fh = _open_trusted(entry)
+    if fh is None:
         return None
-    if not (isinstance(kept, tuple) and len(kept) == 4 and kept[0] == _stamp() and kept[0]):
+    try:
+        with fh:
+            kept = pickle.load(fh)
+    except Exception:  # truncated, or from another version of the classes
+        return None
+    if not (isinstance(kept, tuple) and len(kept) == 4 and kept[0] and kept[0] == _stamp()):
         return None
     _, sources, plan, rules = kept
     if not isinstance(sources, tuple) or not sources or sources[0][0] != plan_path:
@@ -126,37 +164,55 @@ def _kept(entry: Path, plan_path: str) -> tuple[Any, Any] | None:
     return plan, rules
 
 
-def source_bytes(path: str) -> bytes | None:
-    """A plan or rule set file's bytes, read before it is checked (what :func:`remember` keeps)."""
-    return _read_bytes(path)
-
-
-def remember(sources: tuple[tuple[str, bytes | None], ...], plan: Any, rules: Any) -> None:
+def remember(sources: tuple[tuple[str, bytes], ...], plan: Any, rules: Any) -> None:
     """Keep a plan that passed every check, with the bytes of the files it was read from (the plan
-    file first), as read before they were checked.
+    file first): exactly the bytes that were parsed and checked.
 
-    Best effort: nothing is kept when the folder cannot be written; a copy appears whole or not
-    at all (written beside it, then renamed over it)."""
+    Best effort: nothing is kept when no folder can be written; a copy appears whole or not at
+    all (written beside it, then renamed over it). Copies unused for a month are removed then."""
     stamp = _stamp()
-    if not stamp or any(content is None for _, content in sources):
+    if not stamp:
         return
     for entry in _entries(sources[0][0]):
         if _written(entry, (stamp, sources, plan, rules)):
+            _prune(entry.parent)
             return
 
 
 def _written(entry: Path, kept: tuple[Any, ...]) -> bool:
     partial = entry.with_name(f"{entry.stem}.{os.getpid()}.part")
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(entry.parent)
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()  # left by a process of this number that was killed while writing
-        # 0o644 whatever the umask allows more: a copy others could write is never read (_trusted)
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as fh:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o644)  # readable by every user of an installation, whatever the umask
             pickle.dump(kept, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, entry)
         return True
-    except (OSError, pickle.PicklingError):  # a full disk, a read-only installation or home
+    except Exception:  # a full disk, a read-only installation or home, a record that cannot be pickled
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
         return False
+
+
+def _make_folder(folder: Path) -> None:
+    """The folder, made if need be: a __pycache__ beside shipped plans as Python makes its own, the
+    user's cache folder for the user alone."""
+    if folder.name == "__pycache__":
+        folder.mkdir(exist_ok=True)
+    else:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the copies no command has written for ``_UNUSED_DAYS`` (and parts left by killed
+    processes): plans that were tried once, or whose files are gone."""
+    old = time.time() - _UNUSED_DAYS * 86400
+    with contextlib.suppress(OSError), os.scandir(folder) as found:
+        for e in found:
+            if e.name.endswith((".pickle", ".part")) and e.is_file(follow_symlinks=False) and e.stat().st_mtime < old:
+                with contextlib.suppress(OSError):
+                    os.unlink(e.path)

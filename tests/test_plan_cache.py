@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,107 @@ def test_a_group_writable_umask_still_makes_a_copy_that_is_read(cache, tmp_path)
     finally:
         os.umask(old)
     assert plan_cache.recall(str(path.resolve())) is not None
+
+
+# --- what the review found: links, pipes, folders others can write, the stamp, the bytes kept ------
+
+def _kept_entry(cache: Path) -> Path:
+    [entry] = cache.glob("*.pickle")
+    return entry
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX links and pipes")
+def test_a_link_in_the_cache_folder_is_never_followed(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    _load_fresh(path)
+    entry = _kept_entry(cache)
+    elsewhere = tmp_path / "elsewhere.pickle"
+    entry.rename(elsewhere)  # a pickle the user owns, reached through a link someone put there
+    entry.symlink_to(elsewhere)
+    assert plan_cache.recall(str(path.resolve())) is None
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX links and pipes")
+def test_a_pipe_where_a_copy_would_be_does_not_hang_the_command(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    _load_fresh(path)
+    entry = _kept_entry(cache)
+    entry.unlink()
+    os.mkfifo(entry)
+    assert plan_cache.recall(str(path.resolve())) is None  # returns at once: nothing writes the pipe
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_copy_in_a_folder_others_can_write_is_never_read(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    _load_fresh(path)
+    cache.chmod(0o777)
+    assert plan_cache.recall(str(path.resolve())) is None
+    cache.chmod(0o700)
+    assert plan_cache.recall(str(path.resolve())) is not None
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_copies_are_readable_by_all_whatever_the_umask(cache, tmp_path):
+    path = _copy_plan(tmp_path)
+    old = os.umask(0o077)
+    try:
+        _load_fresh(path)
+    finally:
+        os.umask(old)
+    assert _kept_entry(cache).stat().st_mode & 0o777 == 0o644
+
+
+def test_a_change_to_any_module_of_the_checking_code_is_seen(tmp_path, monkeypatch):
+    copy = tmp_path / "schemas"
+    shutil.copytree(Path(sys.modules["tidu.schemas"].__file__).parent, copy, ignore=shutil.ignore_patterns("*.pyc"))
+    monkeypatch.setattr(sys.modules["tidu.schemas"], "__file__", str(copy / "__init__.py"))
+    before = plan_cache._stamp()
+    contract = copy / "contract.py"  # not the plan's records, but what the rule set checks rely on
+    contract.write_text(contract.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert plan_cache._stamp() != before
+
+
+def test_the_bytes_kept_are_the_bytes_checked(cache, tmp_path, monkeypatch):
+    """A rule set saved while the plan is being checked: the copy must not pair the old rules with
+    the new bytes (the next command checks again and sees the new rules)."""
+    rules_dir = tmp_path / "rulesets"
+    rules_dir.mkdir()
+    rules = rules_dir / RULES_FILE.name
+    shutil.copyfile(RULES_FILE, rules)
+    monkeypatch.setattr(plan_module, "check_plan_file",
+                        functools.partial(plan_module.check_plan_file, rules_dir=rules_dir))
+    checks = plan_module.check_rules
+
+    def saved_meanwhile(plan, rule_set):
+        text = rules.read_text(encoding="utf-8")
+        rules.write_text(text.replace(f"title: {rule_set.title}", "title: 另存的标题", 1), encoding="utf-8")
+        return checks(plan, rule_set)
+
+    monkeypatch.setattr(plan_module, "check_rules", saved_meanwhile)
+    path = _copy_plan(tmp_path)
+    first = _load_fresh(path).rules.title
+    monkeypatch.setattr(plan_module, "check_rules", checks)
+    assert first != "另存的标题" and "title: 另存的标题" in rules.read_text(encoding="utf-8")
+    assert _load_fresh(path).rules.title == "另存的标题"
+
+
+def test_a_long_plan_file_name_is_kept_too(cache, tmp_path):
+    # 252 bytes: the name of its copy, with a checksum and a suffix added, would pass 255
+    path = tmp_path / ("云南省企业梯度培育计划" * 7 + "-revised-2022-01.yaml")
+    shutil.copyfile(PLAN_FILE, path)
+    _load_fresh(path)
+    assert plan_cache.recall(str(path.resolve())) is not None
+
+
+def test_copies_unused_for_a_month_go_when_another_is_written(cache, tmp_path):
+    old_plan = _copy_plan(tmp_path)
+    _load_fresh(old_plan)
+    stale = _kept_entry(cache)
+    month_ago = time.time() - 31 * 86400
+    os.utime(stale, (month_ago, month_ago))
+    other = tmp_path / "next" / "plan.yaml"
+    other.parent.mkdir()
+    shutil.copyfile(PLAN_FILE, other)
+    _load_fresh(other)
+    assert not stale.exists() and len(list(cache.glob("*.pickle"))) == 1
