@@ -209,16 +209,6 @@ def test_another_plan_is_never_kept_beside_it(cache, tmp_path, monkeypatch):
     assert len(list((tmp_path / "user" / "tidu" / "plans").glob("*.pickle"))) == 1
 
 
-def test_a_group_writable_umask_still_makes_a_copy_that_is_read(cache, tmp_path):
-    path = _copy_plan(tmp_path)
-    old = os.umask(0o002)
-    try:
-        _load_fresh(path)
-    finally:
-        os.umask(old)
-    assert plan_cache.recall(str(path.resolve())) is not None
-
-
 # --- what the review found: links, pipes, folders others can write, the stamp, the bytes kept ------
 
 def _kept_entry(cache: Path) -> Path:
@@ -258,14 +248,16 @@ def test_a_copy_in_a_folder_others_can_write_is_never_read(cache, tmp_path):
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
-def test_copies_are_readable_by_all_whatever_the_umask(cache, tmp_path):
+@pytest.mark.parametrize("umask", [0o002, 0o077])  # group-writable (would not be read), user-only (unshared)
+def test_a_copy_is_readable_by_all_and_read_whatever_the_umask(cache, tmp_path, umask):
     path = _copy_plan(tmp_path)
-    old = os.umask(0o077)
+    old = os.umask(umask)
     try:
         _load_fresh(path)
     finally:
         os.umask(old)
     assert _kept_entry(cache).stat().st_mode & 0o777 == 0o644
+    assert plan_cache.recall(str(path.resolve())) is not None
 
 
 def test_a_change_to_any_module_of_the_checking_code_is_seen(tmp_path, monkeypatch):
