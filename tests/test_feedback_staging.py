@@ -111,3 +111,22 @@ def test_an_interruption_while_waiting_for_the_last_feedback_files(demo_run, tmp
     report = tmp_path / "out" / "汇总.xlsx"
     assert _stopped(_used_files(demo_run, tmp_path, 8), report, KeyboardInterrupt) == []
     assert reported and not feedback_folder(report).exists()
+
+
+def test_a_run_with_no_centre_to_write_to_leaves_no_feedback_folder(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not really a zip")  # rejected, no centre known
+    report = tmp_path / "out" / "汇总.xlsx"
+    done = run_consolidation(folder, report, load_plan(), dt.date(2021, 6, 30))
+    assert report.exists() and done.feedback == []
+    assert not feedback_folder(report).exists()
+
+
+def test_a_feedback_folder_that_was_there_is_kept_even_if_empty(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    report = tmp_path / "汇总.xlsx"
+    feedback_folder(report).mkdir()  # the analyst's own, made before the run
+    run_consolidation(folder, report, load_plan(), dt.date(2021, 6, 30))
+    assert feedback_folder(report).is_dir() and not any(feedback_folder(report).iterdir())

@@ -86,19 +86,18 @@ STAGING = ".tidu-staging"
 @contextmanager
 def staging(folder: Path, loaded: LoadedPlan) -> Iterator[AfterRead]:
     """The per-file step for ``consolidate(after_read=...)`` (each file's feedback file, staged in
-    a hidden folder of this run's own). The folder is removed when the block ends; if the run
-    stops early (an error, Ctrl-C), so is the feedback folder when this run created it."""
+    a hidden folder of this run's own). The folder is removed when the block ends, and so is the
+    feedback folder when this run created it and left nothing in it (a run that stopped early, an
+    error or Ctrl-C, or one with no used or rejected centre to write to)."""
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=folder))
     try:
         yield partial(_stage_one, staging=str(staged), year=loaded.plan.year)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)  # and what no centre used (superseded versions)
         if created and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
-        raise
-    shutil.rmtree(staged, ignore_errors=True)  # what no centre used (superseded versions)
 
 
 def _stage_one(read: ReadFile, staging: str, year: int) -> str:
