@@ -15,7 +15,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
-from tidu.engine.checks import Context, run_checks
+from tidu.engine.checks import Context, checked
 from tidu.engine.folder import display_name
 from tidu.engine.isolation import Crashed, run_isolated
 from tidu.engine.plan import load_plan, shipped_plan, shipped_plans
@@ -74,8 +74,9 @@ def check_submission(submission: Submission, read_findings: list[Finding], plan:
     the_plan = plan.plan
     day = resolve_as_of(as_of, the_plan.year)
     ctx = Context(submission, the_plan, plan.rules, day, read_findings)
-    findings = in_sheet_order(read_findings + run_checks(ctx))
-    counts = tally(submission, the_plan, findings, day)
+    found, voided = checked(ctx)
+    findings = in_sheet_order(read_findings + found)
+    counts = tally(submission, the_plan, findings, day, voided=voided)
     report = SubmissionReport(
         file=submission.file,
         centre=submission.meta.centre,

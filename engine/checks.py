@@ -359,6 +359,13 @@ CHECKS = (check_meta, check_empty, check_uscc, check_tiers_and_categories, check
 
 def run_checks(ctx: Context) -> list[Finding]:
     """Every check; duplicates last, since the row that counts is the first without other errors."""
+    return checked(ctx)[0]
+
+
+def checked(ctx: Context) -> tuple[list[Finding], set[tuple[str, int]]]:
+    """:func:`run_checks`, and the rows that its findings and the reader's void: (sheet, row) of
+    each row with an error (what :func:`~tidu.engine.rollup.invalid_rows` of them all gives)."""
     found = [f for check in CHECKS for f in check(ctx)]
     voided = invalid_rows([*ctx.read_findings, *found])
-    return found + list(check_duplicates(ctx, voided))
+    duplicates = list(check_duplicates(ctx, voided))
+    return found + duplicates, voided | invalid_rows(duplicates)

@@ -119,9 +119,11 @@ def invalid_rows(findings: Iterable[Finding]) -> set[tuple[str, int]]:
 
 
 def tally(submission: Submission, plan: Plan, findings: Iterable[Finding], as_of: dt.date,
-          claimer: str | None = None) -> Tally:
-    """Count the valid entries of one submission up to ``as_of`` (sessions on that day count)."""
-    bad = invalid_rows(findings)
+          claimer: str | None = None, *, voided: set[tuple[str, int]] | None = None) -> Tally:
+    """Count the valid entries of one submission up to ``as_of`` (sessions on that day count).
+
+    ``voided`` is :func:`invalid_rows` of ``findings`` when the caller has it already."""
+    bad = invalid_rows(findings) if voided is None else voided
     unusable = submission.unusable_sheets
     claimer = claimer or submission.meta.centre or submission.file
     file_name = submission.file.replace("\\", "/").rsplit("/", 1)[-1]

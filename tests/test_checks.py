@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from tidu.engine.check import check_file
+from tidu.engine.checks import Context, checked
 from tidu.engine.cli.main import main
+from tidu.engine.reader import read_submission
+from tidu.engine.rollup import invalid_rows
 from tidu.schemas import contract as c
 from tidu.workbook.builder import build_workbook
 
@@ -173,6 +176,12 @@ def test_check(tmp_path, plan_report, case, changes, add, drop, edit, as_of, exp
     report = check_file(path, plan_report, as_of or YEAR_END)
     assert _found(report) == expected
     assert report.valid == (not any(f.severity == "error" for f in report.findings))
+    # the rows the tally leaves out are those of every error, the reader's and the checks'
+    submission, read = read_submission(path)
+    if submission is not None:
+        found, voided = checked(Context(submission, plan_report.plan, plan_report.rules, as_of or YEAR_END, read))
+        assert voided == invalid_rows(read + found)
+        assert voided == {(f.sheet, f.row) for f in report.findings if f.severity == "error" and f.row and f.row > 1}
 
 
 def test_unreadable_file(tmp_path, plan_report):
