@@ -85,10 +85,12 @@ def _stamp() -> tuple[Any, ...]:
     files = []
     for package in _CHECKING_PACKAGES:
         folder = os.path.dirname(getattr(sys.modules.get(package), "__file__", None) or "")
-        if not folder:
+        try:
+            with os.scandir(folder) as found:
+                files += sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in found
+                                if e.name.endswith(".py"))
+        except OSError:  # not installed as files (a zip, a frozen build): nothing is kept
             return ()
-        with os.scandir(folder) as found:
-            files += sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in found if e.name.endswith(".py"))
     for library in _READING_LIBRARIES:
         spec = importlib.util.find_spec(library)
         origin = spec.origin if spec is not None else None

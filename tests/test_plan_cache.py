@@ -313,3 +313,11 @@ def test_copies_unused_for_a_month_go_when_another_is_written(cache, tmp_path):
     shutil.copyfile(PLAN_FILE, other)
     _load_fresh(other)
     assert not stale.exists() and len(list(cache.glob("*.pickle"))) == 1
+
+
+def test_code_not_installed_as_files_keeps_nothing_and_still_loads(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules["tidu.engine"], "__file__", str(tmp_path / "tidu.zip" / "engine" / "__init__.py"))
+    assert plan_cache._stamp() == ()
+    path = _copy_plan(tmp_path)
+    assert _load_fresh(path).plan.year == 2021
+    assert not cache.exists() or not list(cache.glob("*.pickle"))
