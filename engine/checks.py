@@ -357,14 +357,10 @@ CHECKS = (check_meta, check_empty, check_uscc, check_tiers_and_categories, check
           check_signins, check_participants, check_tier_criteria, check_quotas, check_evidence)
 
 
-def run_checks(ctx: Context) -> list[Finding]:
-    """Every check; duplicates last, since the row that counts is the first without other errors."""
-    return checked(ctx)[0]
-
-
 def checked(ctx: Context) -> tuple[list[Finding], set[tuple[str, int]]]:
-    """:func:`run_checks`, and the rows that its findings and the reader's void: (sheet, row) of
-    each row with an error (what :func:`~tidu.engine.rollup.invalid_rows` of them all gives)."""
+    """Every check's findings, duplicates last (the row that counts is the first without other
+    errors), and the rows they and the reader's findings void: (sheet, row) of each row with an
+    error (what :func:`~tidu.engine.rollup.invalid_rows` of them all gives)."""
     found = [f for check in CHECKS for f in check(ctx)]
     voided = invalid_rows([*ctx.read_findings, *found])
     duplicates = list(check_duplicates(ctx, voided))
