@@ -87,8 +87,8 @@ def _stamp() -> tuple[Any, ...]:
         folder = os.path.dirname(getattr(sys.modules.get(package), "__file__", None) or "")
         try:
             with os.scandir(folder) as found:
-                files += sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in found
-                                if e.name.endswith(".py"))
+                modules = [(e.name, e.stat()) for e in found if e.name.endswith(".py")]
+            files += sorted((name, st.st_size, st.st_mtime_ns) for name, st in modules)
         except OSError:  # not installed as files (a zip, a frozen build): nothing is kept
             return ()
     for library in _READING_LIBRARIES:
@@ -123,18 +123,13 @@ def _open_trusted(entry: Path) -> BinaryIO | None:
     except OSError:
         return None
     fh = os.fdopen(fd, "rb")
-    try:
+    with contextlib.suppress(OSError):
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            fh.close()
-            return None
-        if os.name != "nt" and not (_owned_safely(st) and _owned_safely(os.stat(entry.parent))):
-            fh.close()
-            return None
-    except OSError:
-        fh.close()
-        return None
-    return fh
+        if stat.S_ISREG(st.st_mode) and (os.name == "nt" or (_owned_safely(st)
+                                                             and _owned_safely(os.stat(entry.parent)))):
+            return fh
+    fh.close()
+    return None
 
 
 def recall(plan_path: str) -> tuple[Any, Any] | None:
@@ -171,7 +166,7 @@ def remember(sources: tuple[tuple[str, bytes], ...], plan: Any, rules: Any) -> N
     file first): exactly the bytes that were parsed and checked.
 
     Best effort: nothing is kept when no folder can be written; a copy appears whole or not at
-    all (written beside it, then renamed over it). Copies unused for a month are removed then."""
+    all (written beside it, then renamed over it). Copies not written for a month are removed then."""
     stamp = _stamp()
     if not stamp:
         return

@@ -102,6 +102,7 @@ class Annex1Row(_Frozen):
 @_record
 class Annex1(_Frozen):
     """附表1 as a whole: the totals row (sessions per tier) and one row per category."""
+
     totals: tuple[Quota, ...]
     rows: tuple[Annex1Row, ...]
 
@@ -129,6 +130,7 @@ class Unit(_Frozen):
 @_record
 class Annex3(_Frozen):
     """附表3 as a whole: the note on national targets, the totals row and one row per unit."""
+
     national_note: str = ""
     totals: tuple[Quota, ...]
     units: tuple[Unit, ...]
@@ -146,6 +148,7 @@ class Centre(_Frozen):
 @_record
 class ProvincialCentre(_Frozen):
     """The provincial centre (协同省中心) and the tiers the plan makes it answer for."""
+
     name: str
     tiers: tuple[str, ...]
 
@@ -367,6 +370,7 @@ class _RuleFilePart:
 @_record
 class TierCriteria(_RuleFilePart):
     """One tier's criteria in a rule set: the notice's words and the rules checked on rosters."""
+
     text: str
     rules: tuple[Rule, ...] = ()
 
