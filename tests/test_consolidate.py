@@ -184,3 +184,24 @@ def test_two_consolidations_writing_one_report(tmp_path, folder):
     assert book.sheetnames[0] == "总览" and book["报送情况"].max_row > 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.xlsx", "same_反馈"]  # no temporary left
     assert not [p for p in (tmp_path / "same_反馈").iterdir() if p.name.startswith(".~tidu-")]
+
+
+def test_cli_names_each_feedback_file_it_could_not_write(tmp_path, folder, monkeypatch, capsys):
+    import tidu.workbook.feedback as feedback
+
+    written = feedback._write
+
+    def failing_for_one(path, job, report, year):
+        if job.centre == KM_CENTRE:
+            raise RuntimeError("磁盘已满")
+        written(path, job, report, year)
+
+    monkeypatch.setattr(feedback, "_write", failing_for_one)  # the workers are forked after this
+    out = tmp_path / "r.xlsx"
+    assert main(["consolidate", str(folder[0]), "-o", str(out), "--as-of", "2021-10-31"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    made = sorted(p.name for p in (tmp_path / "r_反馈").glob("*.xlsx"))
+    assert made and not any(KM_CENTRE in name for name in made)
+    assert f"反馈文件（退回意见）：{len(made)} 份，在 {tmp_path / 'r_反馈'}" in lines
+    failed = [line for line in lines if line.startswith("  未能生成：")]
+    assert len(failed) == 1 and failed[0].startswith(f"  未能生成：{KM_CENTRE}：") and "磁盘已满" in failed[0]

@@ -211,10 +211,12 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         done = run_consolidation(directory, output, plan, as_of, json_path, feedback=not args.no_feedback,
                                  screen=args.screen, on_step=lambda _: bar.update())
     _print_consolidation(done.result, output)
-    if not args.no_feedback and done.feedback:
-        print(f"反馈文件（退回意见）：{len(done.feedback)} 份，在 {feedback_folder(output)}")
-    elif not args.no_feedback:
-        print("反馈文件（退回意见）：0 份（没有可以确定报送单位的台账）")
+    if not args.no_feedback:
+        if done.feedback:
+            where = f"，在 {feedback_folder(output)}"
+        else:  # no folder to name: none was left behind
+            where = "" if done.feedback_failed else "（没有可以确定报送单位的台账）"
+        print(f"反馈文件（退回意见）：{len(done.feedback)} 份{where}")
         for line in done.feedback_failed:
             print(f"  未能生成：{line}")
     return EXIT_OK
