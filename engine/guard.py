@@ -8,7 +8,12 @@ process on such files). Everything here reads bounded amounts with the standard 
 Cost matters (every submission passes here before calamine reads it), so the work is tiered:
 each XML part's prolog is read from a small head, and a worksheet is first scanned by two
 C-speed regex searches that prove its bound for the form spreadsheet writers use; only a sheet
-they cannot clear is read again and measured (see _check_extent).
+they cannot clear is measured further (see _check_extent).
+
+The parts a reader needs (the sheets checked, the workbook, its relationships, styles and shared
+strings) are kept as the guard inflated them and handed over as a stored zip
+(:attr:`Inspection.parts`): the reader parses exactly the bytes that were checked, not the file
+read again, and does not inflate them a second time.
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ HEAD_BYTES = 256  # first look at a part's prolog; more is read only while the r
 CHUNK_BYTES = 4 * 1024 * 1024  # decompressed worksheet bytes scanned at a time
 _READ_BYTES = 1024 * 1024  # compressed bytes read at a time
 _EXTRA_ROOM = 64  # bytes read beyond a local header's name for its extra field (more is read if needed)
+KEEP_BYTES = 64 * 1024 * 1024  # inflated parts handed to the reader at most; beyond, it reads the file
+#: Folders of parts no cell reader opens (drawings, charts, pivot caches, themes, properties...):
+#: never handed over. Anything else that is XML, outside xl/worksheets/, is (a reader may look it up).
+_NOT_FOR_READER = ("xl/worksheets/", "xl/chartsheets/", "xl/drawings/", "xl/charts/", "xl/pivotCache/",
+                   "xl/pivotTables/", "xl/theme/", "xl/externalLinks/", "xl/media/", "xl/printerSettings/",
+                   "xl/queryTables/", "xl/slicers/", "xl/slicerCaches/", "xl/timelines/", "xl/timelineCaches/",
+                   "xl/persons/", "xl/threadedComments/", "xl/ctrlProps/", "xl/activeX/", "xl/embeddings/",
+                   "xl/diagrams/", "docProps/", "customXml/")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then file name and extra field lengths
@@ -88,6 +101,9 @@ class Inspection:
 
     macros: bool = False
     saved_at: dt.datetime | None = None  # docProps/core.xml dcterms:modified
+    #: The parts a cell reader needs, as checked, in a zip whose members are stored (not compressed);
+    #: None when they would exceed KEEP_BYTES (the reader then opens the file itself).
+    parts: bytes | None = None
 
 
 def _sniff(head: bytes, path: Path) -> None:
@@ -434,19 +450,25 @@ def _refuse_broken_tags(sheet: str) -> None:
     raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的单元格标记残缺或相互嵌套，疑为恶意构造的文件，已拒绝")
 
 
-def _check_extent(package: _Package, info: zipfile.ZipInfo, sheet: str) -> None:
+def _check_extent(package: _Package, info: zipfile.ZipInfo, sheet: str, content: bytes | None = None) -> None:
     """Reject a sheet whose cells span more than MAX_SHEET_CELLS (dense readers allocate it all).
 
     Tier 1 proves the bound for the plain form in two searches per block; failing that the sheet is
-    read again and measured: tier 2 (usual form, C-speed findall of references) or else tier 3
-    (tag by tag, placing cells without r= as a reader would), so no spelling hides a cell. Each
-    tier reads the sheet from its start, so the figures in a refusal come from one method.
+    measured: tier 2 (usual form, C-speed findall of references) or else tier 3 (tag by tag,
+    placing cells without r= as a reader would), so no spelling hides a cell. Each tier reads the
+    sheet from its start (``content``, when the sheet is kept whole, else inflated again), so the
+    figures in a refusal come from one method.
     """
-    if _plainly_bounded(_blocks(package.pieces(info, CHUNK_BYTES))):
+    def pieces() -> Iterator[bytes]:
+        if content is None:
+            return package.pieces(info, CHUNK_BYTES)
+        return (content[start:start + CHUNK_BYTES] for start in range(0, max(len(content), 1), CHUNK_BYTES))
+
+    if _plainly_bounded(_blocks(pieces())):
         return
-    extent = _usual_extent(_blocks(package.pieces(info, CHUNK_BYTES)))
+    extent = _usual_extent(_blocks(pieces()))
     if extent is None:
-        extent = _general_extent(_blocks(package.pieces(info, CHUNK_BYTES)), sheet)
+        extent = _general_extent(_blocks(pieces()), sheet)
     max_row, max_col = extent
     if max_row * max_col > MAX_SHEET_CELLS:
         raise Rejected("file-unsafe", f"工作表《{sheet[:40]}》的数据范围达 {max_row} 行 × {max_col} 列，远超正常台账，"
@@ -512,11 +534,55 @@ def _inspect_package(package: _Package, zf: zipfile.ZipFile, sheets: Iterable[st
     # Every worksheet part a read sheet leads to is checked, and so is every worksheet part
     # no sheet names (a reader could be steered to it); sheets we never read are not parsed.
     named = set(parts.values())
-    wanted = {parts[s] for s in sheets if parts.get(s)}
+    wanted = {parts[s] for s in sheets if parts.get(s) in infos}
     orphans = {n for n in infos if n.startswith("xl/worksheets/") and n.endswith(".xml")} - named
     names = {part: name for name, part in parts.items()}
+    handed = sorted(wanted | {n for n in infos if _for_reader(n)})
+    keep = sum(infos[n].file_size for n in handed) <= KEEP_BYTES
+    kept: dict[str, bytes] = {}
     for part in sorted(wanted | orphans):
         if part in infos:
-            _check_extent(package, infos[part], names.get(part, part))
+            content = package.read(infos[part]) if keep and part in wanted else None
+            _check_extent(package, infos[part], names.get(part, part), content)
+            if content is not None:
+                kept[part] = content
+    if keep:
+        kept.update((n, package.read(infos[n])) for n in handed if n not in kept)
     macros = "xl/vbaProject.bin" in infos
-    return Inspection(macros=macros, saved_at=_saved_at(package, infos))
+    return Inspection(macros=macros, saved_at=_saved_at(package, infos),
+                      parts=_stored_zip([(n, kept[n], infos[n].CRC) for n in handed]) if keep else None)
+
+
+def _for_reader(name: str) -> bool:
+    """A part a cell reader may open besides the sheets it reads: the package's XML and relationships
+    outside the folders of drawings, charts, other sheets and the like."""
+    return name.endswith((".xml", ".rels")) and not name.startswith(_NOT_FOR_READER)
+
+
+_STORED_LOCAL = struct.Struct("<4s5H3I2H")
+_STORED_CENTRAL = struct.Struct("<4s6H3I5H2I")
+_STORED_END = struct.Struct("<4s4H2IH")
+
+
+def _stored_zip(members: list[tuple[str, bytes, int]]) -> bytes:
+    """A zip of (name, content, CRC-32) members, stored uncompressed, names in UTF-8.
+
+    Written here rather than with zipfile, which would compute every CRC again (a millisecond a
+    file): each CRC was checked against the member's own as it was inflated. The parts are at most
+    KEEP_BYTES, so the classic format (no Zip64) holds them.
+    """
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, content, crc in members:
+        encoded = name.encode("utf-8")
+        # version 2.0, flags: UTF-8 names (bit 11), method 0 (stored), no time, sizes
+        local = _STORED_LOCAL.pack(b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, crc, len(content), len(content),
+                                   len(encoded), 0)
+        central.append(_STORED_CENTRAL.pack(b"PK\x01\x02", 20, 20, 0x800, 0, 0, 0x21, crc, len(content),
+                                            len(content), len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        out += (local, encoded, content)
+        offset += len(local) + len(encoded) + len(content)
+    directory = b"".join(central)
+    end = _STORED_END.pack(b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)
+    return b"".join([*out, directory, end])

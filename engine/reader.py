@@ -279,7 +279,7 @@ def read_submission(path: str | Path, indicators: bool = True) -> tuple[Submissi
     if inspection.macros:
         findings.append(finding("macros-present", file=shown))
     try:
-        book = _open_book(file)
+        book = _open_book(file, inspection.parts)
         names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
         return None, [finding("file-unreadable", file=shown, reason=_reason(exc))]
@@ -330,9 +330,11 @@ def _indicators(table: _Table) -> tuple[IndicatorRow, ...]:
                  for number, uscc, year, *figures in table.rows("uscc", "year", *keys))
 
 
-def _open_book(file: str) -> CalamineWorkbook:
-    """calamine by path, or through a file object when the name is not valid UTF-8 (a GBK name
-    unzipped on Linux), which a Rust path cannot carry."""
+def _open_book(file: str, parts: bytes | None = None) -> CalamineWorkbook:
+    """calamine on the parts the guard checked and kept, else by path, or through a file object when
+    the name is not valid UTF-8 (a GBK name unzipped on Linux), which a Rust path cannot carry."""
+    if parts is not None:
+        return CalamineWorkbook.from_filelike(io.BytesIO(parts))
     try:
         file.encode("utf-8")
     except UnicodeEncodeError:
