@@ -93,12 +93,12 @@ class _SheetReader:
             for i in problems:
                 bad[(i, k)] = problems[i]
         width = len(cleaned)
-        blanks = list(map(tuple.count, zip(*cleaned, strict=True), repeat(None)))  # per row
-        if width in blanks:  # some rows are blank in every column (unless a cell could not be read)
-            bad_rows = {i for i, _ in bad}
-            keep = [i for i, n in enumerate(blanks) if n != width or i in bad_rows]
+        if any(None not in values for values in cleaned):  # a column filled on every row: none is blank
+            keep = list(range(len(cleaned[0])))
         else:
-            keep = list(range(len(blanks)))
+            blanks = list(map(tuple.count, zip(*cleaned, strict=True), repeat(None)))  # per row
+            bad_rows = {i for i, _ in bad}  # a row whose only entries could not be read is kept
+            keep = [i for i, n in enumerate(blanks) if n != width or i in bad_rows]
         self._report(present, cleaned, raws, bad, keep)
         by_key = {col.key: values for col, values in zip(present, cleaned, strict=True)}
         if len(keep) != len(self.rows) - 1:  # blank rows to drop: pick the kept ones at C speed
