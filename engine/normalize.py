@@ -237,23 +237,25 @@ def _bulk(kind: str, values: list[Any]) -> list[Any] | None:
     Blank cells are "" (calamine) or None (xlwings); anything unusual returns None, and the
     caller cleans that column cell by cell.
     """
+    if kind in _TEXT_KINDS:
+        texts = _texts(values)
+        if texts is None:
+            return None
+        values, joined = texts
+        if kind != "code":
+            return _blank_as_none(values) if _is_clean_text_column(values, joined) else None
+        # clean_code is clean_text without spaces, upper case: for a clean column with no space,
+        # that is each cell in upper case
+        if " " not in joined and _is_clean_text_column(values, joined):
+            upper = joined.upper()  # one C call; upper case never adds or drops a NUL
+            return _blank_as_none(values if upper == joined else upper.split("\x00"))
+        return None
     types = set(map(type, values))
     if type(None) in types:
         values = ["" if v is None else v for v in values]
         types.discard(type(None))
         types.add(str)
-    if kind in ("text", "list"):
-        if types <= {str} and _is_clean_text_column(values):
-            return _blank_as_none(values)
-    elif kind == "code":
-        # clean_code is clean_text without spaces, upper case: for a clean column with no space,
-        # that is each cell in upper case
-        if types <= {str}:
-            joined = "\x00".join(values)
-            if " " not in joined and _is_clean_text_column(values, joined):
-                upper = joined.upper()  # one C call; upper case never adds or drops a NUL
-                return _blank_as_none(values if upper == joined else upper.split("\x00"))
-    elif kind in _NUMBER_KINDS:
+    if kind in _NUMBER_KINDS:
         if not types <= {float, str}:
             return None
         numbers = values if str not in types else [v for v in values if v != ""]
@@ -270,6 +272,23 @@ def _bulk(kind: str, values: list[Any]) -> list[Any] | None:
             str not in types or all(v == "" for v in values if type(v) is str)):
         return _empty_as_none(values, str in types)
     return None
+
+
+_TEXT_KINDS = frozenset({"text", "list", "code"})
+
+
+def _texts(values: list[Any]) -> tuple[list[str], str] | None:
+    """The cells as texts (a blank None as "") and joined by NUL, or None if one is not text.
+
+    The join is the type check: it fails at C speed on the first cell that is not a str, which is
+    the rare case (calamine gives a text column's blanks as "")."""
+    try:
+        return values, "\x00".join(values)
+    except TypeError:
+        if not all(v is None or type(v) is str for v in values):
+            return None
+        values = ["" if v is None else v for v in values]
+        return values, "\x00".join(values)
 
 
 def _empty_as_none(values: list[Any], any_empty: bool) -> list[Any]:
