@@ -312,14 +312,14 @@ def check_quotas(ctx: Context) -> Iterator[Finding]:
     names = {"enterprises": "目标企业家数", "sessions": "服务场次"}
     own = {t.tier: t for t in ctx.targets}  # 完成情况 shows the centre's own (its share, else its unit's)
     targets: dict[str, dict[str, Target]] = {}
+    labels, known_centre = ctx.plan.tier_labels, ctx.known_centre  # asked once: 附表3 shows hundreds
     for q in ctx.submission.quotas_seen:
-        if q.unit is None and not ctx.known_centre:
+        if q.unit is None and not known_centre:
             continue
         unit = q.unit
         if unit is not None and unit not in targets:
             targets[unit] = {t.tier: t for t in ctx.plan.targets(unit)} if ctx.plan.unit(unit) else {}
-        tier = q.tier if q.position is None else (
-            ctx.plan.tier_labels[q.position] if q.position < len(ctx.plan.tiers) else "")
+        tier = q.tier if q.position is None else (labels[q.position] if q.position < len(labels) else "")
         target = (own if unit is None else targets[unit]).get(tier)
         if target is None:
             continue
