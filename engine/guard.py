@@ -46,7 +46,9 @@ HEAD_BYTES = 256  # first look at a part's prolog; more is read only while the r
 CHUNK_BYTES = 4 * 1024 * 1024  # decompressed worksheet bytes scanned at a time
 _READ_BYTES = 1024 * 1024  # compressed bytes read at a time
 _EXTRA_ROOM = 64  # bytes read beyond a local header's name for its extra field (more is read if needed)
-KEEP_BYTES = 64 * 1024 * 1024  # inflated parts handed to the reader at most; beyond, it reads the file
+#: Inflated parts handed to the reader at most (a big centre's are about 2 MB); beyond, it reads the file
+#: itself, so a huge sheet is not held twice in memory.
+KEEP_BYTES = 16 * 1024 * 1024
 #: Folders of parts no cell reader opens (drawings, charts, pivot caches, themes, properties...):
 #: never handed over. Anything else that is XML, outside xl/worksheets/, is (a reader may look it up).
 _NOT_FOR_READER = ("xl/worksheets/", "xl/chartsheets/", "xl/drawings/", "xl/charts/", "xl/pivotCache/",
