@@ -31,8 +31,9 @@ def filled(tmp_path_factory, plan_report) -> Path:
 
 
 def _sheet_parts(path: Path) -> dict[str, str]:
-    with zipfile.ZipFile(path) as zf:
-        return guard._sheet_parts(guard._Package(open(path, "rb"), zf), {i.filename: i for i in zf.infolist()})
+    """Sheet name → its part, as the guard resolves them."""
+    with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
+        return guard._sheet_parts(guard._Package(fh, zf), {i.filename: i for i in zf.infolist()})
 
 
 @pytest.mark.parametrize("sheets", [_COUNTING_SHEETS, READ_SHEETS], ids=["consolidation", "screening"])
