@@ -10,16 +10,18 @@ each XML part's prolog is read from a small head, and a worksheet is first scann
 C-speed regex searches that prove its bound for the form spreadsheet writers use; only a sheet
 they cannot clear is measured further (see _check_extent).
 
-The parts a reader needs (the sheets checked, the workbook, its relationships, styles and shared
+The parts calamine opens (the sheets checked, the workbook, the relationships, styles and shared
 strings) are kept as the guard inflated them and handed over as a stored zip
 (:attr:`Inspection.parts`): the reader parses exactly the bytes that were checked, not the file
-read again, and does not inflate them a second time.
+read again, and does not inflate them a second time. So that the guard and calamine mean the
+same member by each name, whichever reads the file, names that two members share once case and
+slashes are ignored, names with NUL and a second name in an extra field are refused, and the
+package must lead to its workbook at xl/ (see :func:`_reader_key`, :func:`_check_document_folder`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 import re
 import struct
 import zipfile
@@ -49,13 +51,6 @@ _EXTRA_ROOM = 64  # bytes read beyond a local header's name for its extra field 
 #: Inflated parts handed to the reader at most (a big centre's are about 2 MB); beyond, it reads the file
 #: itself, so a huge sheet is not held twice in memory.
 KEEP_BYTES = 16 * 1024 * 1024
-#: Folders of parts no cell reader opens (drawings, charts, pivot caches, themes, properties...):
-#: never handed over. Anything else that is XML, outside xl/worksheets/, is (a reader may look it up).
-_NOT_FOR_READER = ("xl/worksheets/", "xl/chartsheets/", "xl/drawings/", "xl/charts/", "xl/pivotCache/",
-                   "xl/pivotTables/", "xl/theme/", "xl/externalLinks/", "xl/media/", "xl/printerSettings/",
-                   "xl/queryTables/", "xl/slicers/", "xl/slicerCaches/", "xl/timelines/", "xl/timelineCaches/",
-                   "xl/persons/", "xl/threadedComments/", "xl/ctrlProps/", "xl/activeX/", "xl/embeddings/",
-                   "xl/diagrams/", "docProps/", "customXml/")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then file name and extra field lengths
@@ -144,6 +139,7 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     if len(infos) > MAX_MEMBERS:
         raise Rejected("file-unsafe", f"压缩包内文件过多（{len(infos)} 个），疑为恶意文件")
     total = 0
+    seen: dict[str, str] = {}  # the name as the reader looks it up → the member's name
     for info in infos:
         total += info.file_size
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
@@ -151,9 +147,40 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise Rejected("file-unsafe", f"“{info.filename}”解压后膨胀 {ratio} 倍（压缩炸弹），已拒绝")
         if info.flag_bits & 0x1:
             raise Rejected("file-encrypted", "工作簿内容已加密；请取消密码后再报送")
+        # zipfile and the reader's zip library must see one name for each member, and one member
+        # for each name: zipfile cuts a name at NUL and ignores the Info-ZIP Unicode Path field, and
+        # calamine finds a part ignoring case and reading \ as / (the last of two wins).
+        if "\x00" in info.orig_filename or _has_extra_field(info.extra, _UNICODE_PATH_FIELD):
+            raise Rejected("file-unsafe", f"压缩包中“{info.filename[:60]}”的文件名经过伪装"
+                                          "（含空字符或另附一个文件名），疑为恶意构造的文件，已拒绝")
+        key = _reader_key(info.filename)
+        if key in seen:
+            raise Rejected("file-unsafe", f"压缩包中“{seen[key][:60]}”与“{info.filename[:60]}”指同一个部件"
+                                          "（仅大小写或斜杠不同，或重名），疑为恶意构造的文件，已拒绝")
+        seen[key] = info.filename
     if total > MAX_UNCOMPRESSED:
         raise Rejected("file-unsafe", f"解压后共 {total // (1024 * 1024)} MB，超过上限，疑为压缩炸弹")
     return {info.filename: info for info in infos}
+
+
+_UNICODE_PATH_FIELD = 0x7075
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _reader_key(name: str) -> str:
+    """A part's name as calamine looks it up: a backslash read as /, ASCII letters in lower case."""
+    return name.replace("\\", "/").translate(_ASCII_LOWER)
+
+
+def _has_extra_field(extra: bytes, wanted: int) -> bool:
+    """Whether a zip extra field block (id, size, data ...) holds a field of id ``wanted``."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        if kind == wanted:
+            return True
+        pos += 4 + size
+    return False
 
 
 def _format_of(names: Iterable[str]) -> None:
@@ -324,7 +351,7 @@ def _sheet_parts(package: _Package, infos: dict[str, zipfile.ZipInfo]) -> dict[s
     if rels_name in infos:
         for rel in ElementTree.fromstring(package.read(infos[rels_name])):
             target = rel.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            part = target[1:] if target.startswith("/") else "xl/" + target  # as calamine joins them
             targets[rel.get("Id")] = part
     parts: dict[str, str] = {}
     seen: set[str] = set()
@@ -521,10 +548,34 @@ def inspect(path: str | Path, sheets: Iterable[str] = ()) -> Inspection:
             raise Rejected("file-unreadable", "文件中的压缩数据已损坏，请重新导出后报送") from None
 
 
+def _check_document_folder(package: _Package, infos: dict[str, zipfile.ZipInfo]) -> None:
+    """calamine finds the workbook through the package's relationships (``_rels/.rels``): they must
+    lead to xl/, where the guard reads it (without them calamine refuses the file itself)."""
+    if "_rels/.rels" not in infos:
+        return
+    for rel in ElementTree.fromstring(package.read(infos["_rels/.rels"])).iter():
+        if rel.tag.rpartition("}")[2] == "Relationship" and rel.get("Type", "").endswith(
+                "/relationships/officeDocument"):
+            target = rel.get("Target", "")
+            folder = target[:target.rfind("/") + 1].removeprefix("/")  # calamine's: up to the last /
+            if folder != "xl/":
+                raise Rejected("file-unsafe", f"工作簿主体指向“{target[:60]}”而不是 xl/workbook.xml，"
+                                              "疑为恶意构造的文件，已拒绝")
+
+
+#: What calamine opens besides the sheets it reads (looked up as :func:`_reader_key` does).
+_READER_PARTS = ("_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/sharedStrings.xml",
+                 "xl/styles.xml")
+
+
 def _inspect_package(package: _Package, zf: zipfile.ZipFile, sheets: Iterable[str]) -> Inspection:
     infos = _check_members(zf)
     _format_of(infos)
     _check_xml_prolog(package, infos)
+    try:
+        _check_document_folder(package, infos)
+    except ElementTree.ParseError:
+        raise Rejected("file-unreadable", "包关系 (_rels/.rels) 已损坏") from None
     try:
         parts = _sheet_parts(package, infos)
     except ElementTree.ParseError:
@@ -539,7 +590,8 @@ def _inspect_package(package: _Package, zf: zipfile.ZipFile, sheets: Iterable[st
     wanted = {parts[s] for s in sheets if parts.get(s) in infos}
     orphans = {n for n in infos if n.startswith("xl/worksheets/") and n.endswith(".xml")} - named
     names = {part: name for name, part in parts.items()}
-    handed = sorted(wanted | {n for n in infos if _for_reader(n)})
+    by_key = {_reader_key(name): name for name in infos}  # one each: _check_members refused collisions
+    handed = sorted(wanted | {by_key[key] for key in map(_reader_key, _READER_PARTS) if key in by_key})
     keep = sum(infos[n].file_size for n in handed) <= KEEP_BYTES
     kept: dict[str, bytes] = {}
     for part in sorted(wanted | orphans):
@@ -552,13 +604,7 @@ def _inspect_package(package: _Package, zf: zipfile.ZipFile, sheets: Iterable[st
         kept.update((n, package.read(infos[n])) for n in handed if n not in kept)
     macros = "xl/vbaProject.bin" in infos
     return Inspection(macros=macros, saved_at=_saved_at(package, infos),
-                      parts=_stored_zip([(n, kept[n], infos[n].CRC) for n in handed]) if keep else None)
-
-
-def _for_reader(name: str) -> bool:
-    """A part a cell reader may open besides the sheets it reads: the package's XML and relationships
-    outside the folders of drawings, charts, other sheets and the like."""
-    return name.endswith((".xml", ".rels")) and not name.startswith(_NOT_FOR_READER)
+                      parts=_stored_zip([(infos[n], kept[n]) for n in handed]) if keep else None)
 
 
 _STORED_LOCAL = struct.Struct("<4s5H3I2H")
@@ -566,8 +612,9 @@ _STORED_CENTRAL = struct.Struct("<4s6H3I5H2I")
 _STORED_END = struct.Struct("<4s4H2IH")
 
 
-def _stored_zip(members: list[tuple[str, bytes, int]]) -> bytes:
-    """A zip of (name, content, CRC-32) members, stored uncompressed, names in UTF-8.
+def _stored_zip(members: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
+    """A zip of the members' inflated contents, stored uncompressed, each named by the very bytes of
+    its name in the submitted file (UTF-8 if flagged so, else CP437, as zipfile read it).
 
     Written here rather than with zipfile, which would compute every CRC again (a millisecond a
     file): each CRC was checked against the member's own as it was inflated. The parts are at most
@@ -576,12 +623,14 @@ def _stored_zip(members: list[tuple[str, bytes, int]]) -> bytes:
     out: list[bytes] = []
     central: list[bytes] = []
     offset = 0
-    for name, content, crc in members:
-        encoded = name.encode("utf-8")
-        # version 2.0, flags: UTF-8 names (bit 11), method 0 (stored), no time, sizes
-        local = _STORED_LOCAL.pack(b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, crc, len(content), len(content),
+    for info, content in members:
+        utf8 = info.flag_bits & 0x800
+        encoded = info.orig_filename.encode("utf-8" if utf8 else "cp437")
+        crc = info.CRC
+        # version 2.0, flags: the name's encoding (bit 11), method 0 (stored), no time, sizes
+        local = _STORED_LOCAL.pack(b"PK\x03\x04", 20, utf8, 0, 0, 0x21, crc, len(content), len(content),
                                    len(encoded), 0)
-        central.append(_STORED_CENTRAL.pack(b"PK\x01\x02", 20, 20, 0x800, 0, 0, 0x21, crc, len(content),
+        central.append(_STORED_CENTRAL.pack(b"PK\x01\x02", 20, 20, utf8, 0, 0, 0x21, crc, len(content),
                                             len(content), len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
         out += (local, encoded, content)
         offset += len(local) + len(encoded) + len(content)

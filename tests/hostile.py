@@ -7,7 +7,9 @@ one) and returns its path. The makers never touch ../shared.
 from __future__ import annotations
 
 import shutil
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -233,11 +235,90 @@ def with_macros(folder: Path, good: Path) -> Path:
     return path
 
 
+# --- one name, two members: the guard and calamine must mean the same member by each name ----------
+
+def _raw_zip(path: Path, members: list[tuple[bytes, bytes, bytes]]) -> Path:
+    """A zip written byte by byte from (name, content, extra field) members, deflated, names unflagged:
+    names and fields zipfile would not write (a NUL, a backslash, two members of one name)."""
+    local, central, offset = [], [], 0
+    for name, content, extra in members:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        packed, crc = packer.compress(content) + packer.flush(), zlib.crc32(content)
+        header = struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(packed), len(content),
+                             len(name), 0) + name
+        central.append(struct.pack("<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(packed),
+                                   len(content), len(name), len(extra), 0, 0, 0, 0, offset) + name + extra)
+        local += [header, packed]
+        offset += len(header) + len(packed)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(members), len(members), len(directory), offset, 0)
+    path.write_bytes(b"".join([*local, directory, end]))
+    return path
+
+
+def _members(good: Path) -> list[tuple[bytes, bytes, bytes]]:
+    with zipfile.ZipFile(good) as zf:
+        return [(info.filename.encode(), zf.read(info), b"") for info in zf.infolist()]
+
+
+def aliased_part_backslash(folder: Path, good: Path) -> Path:
+    """A bomb at 服务活动's part spelt with backslashes: calamine reads \\ as / and takes the later member."""
+    part = _sheet_part(good, "服务活动")
+    return _raw_zip(folder / "反斜杠别名.xlsx", [*_members(good), (part.replace("/", "\\").encode(), _FAR, b"")])
+
+
+def aliased_part_case(folder: Path, good: Path) -> Path:
+    """A bomb at 服务活动's part in capitals: calamine finds parts ignoring case and takes the later member."""
+    part = _sheet_part(good, "服务活动")
+    return _raw_zip(folder / "大小写别名.xlsx", [*_members(good), (part.upper().encode(), _FAR, b"")])
+
+
+def duplicate_member(folder: Path, good: Path) -> Path:
+    """Two members named as 服务活动's part, a bomb and the real one."""
+    part = _sheet_part(good, "服务活动").encode()
+    members = _members(good)
+    return _raw_zip(folder / "重名部件.xlsx", [(part, _FAR, b""), *members])
+
+
+def nul_in_name(folder: Path, good: Path) -> Path:
+    """The real sheet named "<part>\\0x", which zipfile reads as "<part>", and a bomb named "<part>",
+    which calamine reads: the guard would check the one and calamine parse the other."""
+    part = _sheet_part(good, "服务活动").encode()
+    members = [(name + b"\x00x" if name == part else name, data, extra) for name, data, extra in _members(good)]
+    return _raw_zip(folder / "文件名含空字符.xlsx", [(part, _FAR, b""), *members])
+
+
+def unicode_path_field(folder: Path, good: Path) -> Path:
+    """A bomb named xl/zz.bin for zipfile, carrying an Info-ZIP Unicode Path field that names it
+    服务活动's part for calamine's zip library."""
+    part = _sheet_part(good, "服务活动").encode()
+    name = b"xl/zz.bin"
+    field = struct.pack("<HHBI", 0x7075, 5 + len(part), 1, zlib.crc32(name)) + part
+    return _raw_zip(folder / "另附文件名.xlsx", [*_members(good), (name, _FAR, field)])
+
+
+def workbook_elsewhere(folder: Path, good: Path) -> Path:
+    """_rels/.rels leads calamine to a second workbook in x2/, whose 服务活动 is a bomb; the real one
+    stays in xl/ for a guard that reads xl/workbook.xml."""
+    part = _sheet_part(good, "服务活动")
+    members = _members(good)
+    copies = [(b"x2/" + name[3:], _FAR if name.decode() == part else data, b"")
+              for name, data, _ in members if name.startswith(b"xl/")]
+    members = [(name, data.replace(b'Target="xl/workbook.xml"', b'Target="x2/workbook.xml"') if name == b"_rels/.rels"
+                else data, extra) for name, data, extra in members]
+    return _raw_zip(folder / "另一个工作簿.xlsx", members + copies)
+
+
+NAME_TRICKS = {"aliased-part-backslash": aliased_part_backslash, "aliased-part-case": aliased_part_case,
+               "duplicate-member": duplicate_member, "nul-in-name": nul_in_name,
+               "unicode-path-field": unicode_path_field, "workbook-elsewhere": workbook_elsewhere}
+
+
 REJECTED_CASES = {
     "entity-bomb": entity_bomb, "external-entity": external_entity, "zip-bomb": zip_bomb,
     "far-cells": far_cells, "xls-renamed": xls_renamed, "csv-renamed": csv_renamed, "html-renamed": html_renamed,
     "empty": empty_file, "password": password_protected, "truncated": truncated, "bit-flipped": bit_flipped,
     "missing-sheet-part": missing_sheet_part, "far-row-without-refs": far_row_without_refs,
     "rows-without-refs": rows_without_refs, "duplicate-sheet-name": duplicate_sheet_name,
-    "strict-namespace": strict_namespace,
+    "strict-namespace": strict_namespace, **NAME_TRICKS,
 }

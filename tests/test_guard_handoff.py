@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tidu.engine.consolidate import consolidate
 from tidu.engine.reader import _COUNTING_SHEETS, READ_SHEETS, read_submission
 from tidu.workbook.builder import build_workbook
 
+from . import hostile
 from .sample import rows
 
 CENTRE = "昆明市中小企业服务中心"
@@ -47,10 +50,9 @@ def test_parts_are_the_checked_members_inflated(filled, sheets):
         names = set(handed.namelist())
         worksheets = {n for n in names if n.startswith("xl/worksheets/")}
         assert worksheets == {by_sheet[s] for s in sheets if s in by_sheet}
-        expected = {n for n in original.namelist() if n.endswith((".xml", ".rels"))
-                    and not n.startswith(("xl/worksheets/", "xl/theme/", "docProps/"))}
-        assert names - worksheets == expected
-        assert {"xl/workbook.xml", "xl/sharedStrings.xml", "xl/styles.xml", "_rels/.rels"} <= names
+        # besides the sheets read, exactly what calamine opens: nothing it never reads is held
+        assert names - worksheets == {"_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml",
+                                      "xl/sharedStrings.xml", "xl/styles.xml"}
         for name in names:
             assert handed.read(name) == original.read(name), name
 
@@ -95,9 +97,63 @@ def test_a_consolidation_reads_the_same_with_and_without_parts(tmp_path, filled,
     assert sum(p.sessions for p in with_parts.province) > 0  # the sample has sessions: something was counted
 
 
-def test_stored_zip_round_trips_through_zipfile():
-    members = [("xl/workbook.xml", b"<workbook/>"), ("空的.xml", b""), ("xl/大.xml", bytes(range(256)) * 5000)]
-    data = guard._stored_zip([(name, content, zipfile.crc32(content)) for name, content in members])
+def _info(name: str, content: bytes, utf8: bool) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.flag_bits, info.CRC = (0x800 if utf8 else 0), zipfile.crc32(content)
+    return info
+
+
+# (name, content, whether the submitted file flagged its name as UTF-8)
+MEMBERS = [("xl/workbook.xml", b"<workbook/>", False), ("空的.xml", b"", True),
+           ("xl/大.xml", bytes(range(256)) * 5000, True),
+           ("xl/üñ.xml", b"<a/>", False),  # bytes 0x81 0xA4 read as CP437, as zipfile reads an unflagged name
+           ("xl/" + "°" * 22_000 + ".xml", b"<b/>", False)]  # 22,000 bytes in CP437, 66,000 in UTF-8
+
+
+def test_stored_zip_keeps_each_name_as_the_file_wrote_it():
+    data = guard._stored_zip([(_info(name, content, utf8), content) for name, content, utf8 in MEMBERS])
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert zf.testzip() is None
-        assert [(i.filename, zf.read(i)) for i in zf.infolist()] == members
+        assert [(i.filename, zf.read(i), bool(i.flag_bits & 0x800)) for i in zf.infolist()] == MEMBERS
+    assert b"xl/\x81\xa4.xml" in data  # the very bytes, not their UTF-8 spelling
+
+
+# calamine by path, in a process of its own (it aborts on a bomb) capped at 1 GiB: 服务活动's rows, or None
+_CALAMINE_BY_PATH = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from python_calamine import CalamineWorkbook
+print(repr(CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name("服务活动").to_python()))
+"""
+
+
+def _activity_rows_by_path(path: Path) -> str | None:
+    done = subprocess.run([sys.executable, "-c", _CALAMINE_BY_PATH, str(path)], capture_output=True, text=True,
+                          timeout=120)
+    return done.stdout if done.returncode == 0 else None
+
+
+@pytest.mark.parametrize("case", sorted(hostile.NAME_TRICKS))
+def test_a_name_the_guard_and_calamine_would_resolve_apart_is_refused(tmp_path, filled, case):
+    """Two readers of one zip: each trick makes calamine's zip library and zipfile mean different
+    members by one name (or calamine find the workbook elsewhere). The guard refuses the file."""
+    path = hostile.NAME_TRICKS[case](tmp_path, filled)
+    with pytest.raises(guard.Rejected) as refused:
+        guard.inspect(path, _COUNTING_SHEETS)
+    assert refused.value.code == "file-unsafe"
+    if case != "duplicate-member":  # (of two members of one name both readers take the last, the real one)
+        # the trick is real: calamine reading the file itself does not parse the sheet the guard would check
+        assert _activity_rows_by_path(path) != _activity_rows_by_path(filled)
+
+
+def test_padding_in_parts_calamine_never_opens_does_not_make_the_reader_open_the_file(tmp_path, filled):
+    """Only the parts calamine opens count toward KEEP_BYTES: 17 MB of noise elsewhere cannot make
+    the reader go back to the file (where a swapped file would be read)."""
+    import os
+
+    path = tmp_path / "填充.xlsx"
+    with zipfile.ZipFile(filled) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("xl/pad.xml", b"<a>" + os.urandom(17 * 1024 * 1024).hex().encode()[:17 * 1024 * 1024] + b"</a>")
+    assert guard.inspect(path, _COUNTING_SHEETS).parts is not None
