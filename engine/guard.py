@@ -208,6 +208,7 @@ class _Package:
 
     def __init__(self, fh: BinaryIO, zf: zipfile.ZipFile):
         self.fh, self.zf = fh, zf
+        self._whole: dict[str, bytes] = {}  # member → its bytes, for the parts read whole
 
     def pieces(self, info: zipfile.ZipInfo, size: int, read: int = _READ_BYTES) -> Iterator[bytes]:
         """The member's bytes in pieces of at most ``size``; once all is read, its length and CRC must
@@ -270,8 +271,11 @@ class _Package:
         return head[:size]
 
     def read(self, info: zipfile.ZipInfo) -> bytes:
-        """The whole member (small parts only: workbook.xml, its relationships, core.xml)."""
-        return b"".join(self.pieces(info, max(info.file_size, 1)))
+        """The whole member, inflated once however often it is asked for (the parts checked and then
+        handed to the reader; at most KEEP_BYTES of sheets, and small parts such as core.xml)."""
+        if info.filename not in self._whole:
+            self._whole[info.filename] = b"".join(self.pieces(info, max(info.file_size, 1)))
+        return self._whole[info.filename]
 
     def _first_bytes(self, info: zipfile.ZipInfo, want: int) -> tuple[bytes, int]:
         """Check the local header as zipfile does; return the member's first (up to ``want``)
@@ -593,18 +597,13 @@ def _inspect_package(package: _Package, zf: zipfile.ZipFile, sheets: Iterable[st
     by_key = {_reader_key(name): name for name in infos}  # one each: _check_members refused collisions
     handed = sorted(wanted | {by_key[key] for key in map(_reader_key, _READER_PARTS) if key in by_key})
     keep = sum(infos[n].file_size for n in handed) <= KEEP_BYTES
-    kept: dict[str, bytes] = {}
     for part in sorted(wanted | orphans):
         if part in infos:
             content = package.read(infos[part]) if keep and part in wanted else None
             _check_extent(package, infos[part], names.get(part, part), content)
-            if content is not None:
-                kept[part] = content
-    if keep:
-        kept.update((n, package.read(infos[n])) for n in handed if n not in kept)
     macros = "xl/vbaProject.bin" in infos
     return Inspection(macros=macros, saved_at=_saved_at(package, infos),
-                      parts=_stored_zip([(infos[n], kept[n]) for n in handed]) if keep else None)
+                      parts=_stored_zip([(infos[n], package.read(infos[n])) for n in handed]) if keep else None)
 
 
 _STORED_LOCAL = struct.Struct("<4s5H3I2H")
